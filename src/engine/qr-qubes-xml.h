@@ -1,0 +1,23 @@
+/* qr-qubes-xml.h
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "qr-qube.h"
+
+G_BEGIN_DECLS
+
+/* The largest qubes.xml accepted (after decompression). */
+#define QR_QUBES_XML_MAX_SIZE (16 * 1024 * 1024)
+
+GPtrArray *qr_qubes_xml_parse (const char  *data,
+                               gsize        len,
+                               GError     **error);
+
+G_END_DECLS
