@@ -1,0 +1,191 @@
+/* test-archive.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "qr-archive.h"
+#include "qr-error.h"
+
+typedef struct
+{
+  char *dir;
+  char *archive;
+} Fixture;
+
+static void
+write_member (Fixture    *fixture,
+              const char *name,
+              gsize       size)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (i * 7 + strlen (name));
+
+  g_assert_no_errno (g_mkdir_with_parents (parent, 0700));
+  g_assert_true (g_file_set_contents (path, (char *) data, size, NULL));
+}
+
+/* The outer archive is made the way the backup tool makes it: one
+ * `tar -cO --posix` per member, appended. */
+static void
+append_member (Fixture    *fixture,
+               const char *name)
+{
+  g_autofree char *command = g_strdup_printf ("tar -cO --posix -C '%s' '%s' >> '%s'",
+                                              fixture->dir, name, fixture->archive);
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->dir = g_dir_make_tmp ("qr-archive-XXXXXX", NULL);
+  fixture->archive = g_build_filename (fixture->dir, "backup", NULL);
+
+  write_member (fixture, "backup-header", 120);
+  write_member (fixture, "vm12/private.img.000.enc", 300000);
+  write_member (fixture, "vm12/private.img.001.enc", 1000);
+  append_member (fixture, "backup-header");
+  append_member (fixture, "vm12/private.img.000.enc");
+  append_member (fixture, "vm12/private.img.001.enc");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", fixture->dir);
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  g_free (fixture->archive);
+  g_free (fixture->dir);
+}
+
+static void
+assert_member_data (QrArchive  *archive,
+                    Fixture    *fixture,
+                    const char *name)
+{
+  const QrArchiveMember *member = qr_archive_lookup (archive, name);
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize expected_len;
+
+  g_assert_nonnull (member);
+  g_assert_true (g_file_get_contents (path, &expected, &expected_len, NULL));
+  bytes = qr_archive_read_member (archive, member, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                   expected, expected_len);
+}
+
+static void
+test_index (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (fixture->archive);
+  g_autoptr(QrArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+
+  archive = qr_archive_open (file, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (qr_archive_get_n_members (archive), ==, 3);
+  g_assert_false (qr_archive_is_truncated (archive));
+  g_assert_cmpstr (qr_archive_get_member (archive, 0)->name, ==, "backup-header");
+  g_assert_cmpstr (qr_archive_get_member (archive, 2)->name, ==, "vm12/private.img.001.enc");
+  g_assert_cmpuint (qr_archive_get_member (archive, 1)->size, ==, 300000);
+
+  assert_member_data (archive, fixture, "backup-header");
+  assert_member_data (archive, fixture, "vm12/private.img.000.enc");
+  assert_member_data (archive, fixture, "vm12/private.img.001.enc");
+  g_assert_finalize_object (g_steal_pointer (&archive));
+}
+
+static void
+test_truncated (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (fixture->archive);
+  g_autoptr(QrArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  /* Cut the file in the middle of the second member's data. */
+  g_assert_no_errno (g_stat (fixture->archive, &st));
+  g_assert_no_errno (truncate (fixture->archive, 10240 * 2 + 150000));
+
+  archive = qr_archive_open (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (qr_archive_is_truncated (archive));
+  g_assert_cmpuint (qr_archive_get_n_members (archive), ==, 1);
+  g_assert_null (qr_archive_lookup (archive, "vm12/private.img.000.enc"));
+}
+
+static void
+test_not_an_archive (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  int fd = g_file_open_tmp ("qr-archive-XXXXXX", &path, NULL);
+  const char garbage[] = "this is not a tar archive at all, just some words";
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, garbage, sizeof garbage), ==, sizeof garbage);
+  close (fd);
+
+  file = g_file_new_for_path (path);
+  g_assert_null (qr_archive_open (file, NULL, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP);
+  g_clear_error (&error);
+
+  g_assert_no_errno (truncate (path, 0));
+  g_assert_null (qr_archive_open (file, NULL, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP);
+  g_unlink (path);
+}
+
+static void
+test_directory (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (g_get_tmp_dir ());
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (qr_archive_open (file, NULL, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/qr/archive/index", Fixture, NULL, fixture_set_up, test_index, fixture_tear_down);
+  g_test_add ("/qr/archive/truncated", Fixture, NULL, fixture_set_up, test_truncated,
+              fixture_tear_down);
+  g_test_add_func ("/qr/archive/not-an-archive", test_not_an_archive);
+  g_test_add_func ("/qr/archive/directory", test_directory);
+
+  return g_test_run ();
+}
