@@ -41,6 +41,8 @@ QrScryptKey       *qr_scrypt_key_derive          (const QrScryptParams *params,
                                                   GError              **error);
 QrScryptKey       *qr_scrypt_key_copy            (const QrScryptKey    *key);
 void               qr_scrypt_key_free            (QrScryptKey          *key);
+gboolean           qr_scrypt_key_equal           (const QrScryptKey    *a,
+                                                  const QrScryptKey    *b);
 gboolean           qr_scrypt_key_check_header    (const QrScryptKey    *key,
                                                   const QrScryptParams *params);
 
@@ -58,6 +60,19 @@ void               qr_scrypt_decryptor_free      (QrScryptDecryptor    *self);
 GBytes            *qr_scrypt_file_decrypt        (const QrScryptKey    *key,
                                                   const guint8         *data,
                                                   gsize                 len,
+                                                  GError              **error);
+
+/* The bare scrypt function, for callers and tests that need other salt
+ * or output sizes than the container's. */
+gboolean           qr_scrypt_kdf                 (const guint8         *password,
+                                                  gsize                 password_len,
+                                                  const guint8         *salt,
+                                                  gsize                 salt_len,
+                                                  guint8                log_n,
+                                                  guint32               r,
+                                                  guint32               p,
+                                                  guint8               *out,
+                                                  gsize                 out_len,
                                                   GError              **error);
 
 char              *qr_secure_strdup              (const char           *str);

@@ -1,0 +1,433 @@
+/* test-kdf-pool.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "qr-error.h"
+#include "qr-kdf-pool.h"
+
+#define PASSPHRASE "hunter2"
+
+/* Parameters as a container header would carry them, with a salt that
+ * differs per seed so that every request yields a different key. */
+static void
+make_params (QrScryptParams *params,
+             guint8          log_n,
+             guint32         r,
+             guint32         p,
+             guint8          seed)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GError) error = NULL;
+  guint8 header[QR_SCRYPT_HEADER_SIZE] = { 0 };
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+
+  memcpy (header, "scrypt", 6);
+  header[7] = log_n;
+  for (int i = 0; i < 4; i++)
+    {
+      header[8 + i] = (r >> (24 - 8 * i)) & 0xff;
+      header[12 + i] = (p >> (24 - 8 * i)) & 0xff;
+    }
+  for (int i = 0; i < 32; i++)
+    header[16 + i] = seed * 31 + i;
+
+  g_checksum_update (checksum, header, 48);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+  memcpy (header + 48, digest, 16);
+
+  g_assert_true (qr_scrypt_params_parse (header, sizeof header, params, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+prefix_for (guint i)
+{
+  return g_strdup_printf ("20230405T123455-1234!vm12/private.img.%03u!", i);
+}
+
+static void
+assert_request_key (QrKdfRequest         *request,
+                    const QrScryptParams *params,
+                    guint                 i)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrScryptKey) key = NULL;
+  g_autoptr(QrScryptKey) expected = NULL;
+  g_autofree char *prefix = prefix_for (i);
+
+  key = qr_kdf_request_wait (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+  g_assert_true (qr_kdf_request_is_done (request));
+
+  expected = qr_scrypt_key_derive (params, prefix, PASSPHRASE, &error);
+  g_assert_no_error (error);
+  g_assert_true (qr_scrypt_key_equal (key, expected));
+}
+
+static void
+test_new_destroy (void)
+{
+  QrKdfPool *pool = qr_kdf_pool_new (0, 0);
+
+  g_assert_cmpuint (qr_kdf_pool_get_max_jobs (pool), ==, g_get_num_processors ());
+  g_assert_cmpuint (qr_kdf_pool_get_memory_budget (pool), >, 0);
+  g_assert_cmpuint (qr_kdf_pool_get_memory_budget (pool), <=, qr_memory_available ());
+  g_assert_finalize_object (pool);
+
+  pool = qr_kdf_pool_new (3, 12345);
+  g_assert_cmpuint (qr_kdf_pool_get_max_jobs (pool), ==, 3);
+  g_assert_cmpuint (qr_kdf_pool_get_memory_budget (pool), ==, 12345);
+  g_assert_finalize_object (pool);
+}
+
+static void
+test_memory_available (void)
+{
+  guint64 available = qr_memory_available ();
+
+  /* Any machine that runs the tests has more than 16 MiB free and less
+   * than 1 PiB. */
+  g_assert_cmpuint (available, >, 16 << 20);
+  g_assert_cmpuint (available, <, (guint64) 1 << 50);
+}
+
+static void
+test_keys_match (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  QrScryptParams params[4];
+  QrKdfRequest *requests[4];
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = prefix_for (i);
+
+      make_params (&params[i], 10 + i, 8, 1, i);
+      requests[i] = qr_kdf_pool_submit (pool, &params[i], prefix, PASSPHRASE);
+    }
+
+  for (guint i = 0; i < 4; i++)
+    {
+      assert_request_key (requests[i], &params[i], i);
+      /* Waiting again gives the same key again. */
+      assert_request_key (requests[i], &params[i], i);
+      qr_kdf_request_unref (requests[i]);
+    }
+}
+
+/* With one worker the requests run one after another in submission order:
+ * when the first is done, the last, three derivations later, is not. */
+static void
+test_fifo (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (1, 1 << 30);
+  g_autoptr(GError) error = NULL;
+  QrScryptParams params;
+  QrKdfRequest *requests[4];
+
+  make_params (&params, 14, 8, 1, 1);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = prefix_for (i);
+
+      requests[i] = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
+    }
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(QrScryptKey) key = qr_kdf_request_wait (requests[i], NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (key);
+      for (guint j = 0; j < i; j++)
+        g_assert_true (qr_kdf_request_is_done (requests[j]));
+      if (i == 0)
+        g_assert_false (qr_kdf_request_is_done (requests[3]));
+    }
+
+  for (guint i = 0; i < 4; i++)
+    assert_request_key (requests[i], &params, i);
+  for (guint i = 0; i < 4; i++)
+    qr_kdf_request_unref (requests[i]);
+}
+
+static void
+test_over_budget (void)
+{
+  g_autoptr(GError) error = NULL;
+  QrScryptParams params;
+  g_autoptr(QrKdfPool) pool = NULL;
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autoptr(QrScryptKey) key = NULL;
+  g_autofree char *need_size = NULL;
+  g_autofree char *budget_size = NULL;
+  g_autofree char *need_text = NULL;
+  g_autofree char *budget_text = NULL;
+  gint64 start;
+
+  make_params (&params, 14, 8, 1, 0);
+  pool = qr_kdf_pool_new (2, 10 << 20);
+  need_size = g_format_size (qr_scrypt_params_get_memory (&params));
+  budget_size = g_format_size (10 << 20);
+
+  start = g_get_monotonic_time ();
+  request = qr_kdf_pool_submit (pool, &params, "backup-header!", PASSPHRASE);
+  g_assert_true (qr_kdf_request_is_done (request));
+  key = qr_kdf_request_wait (request, NULL, &error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 10);
+
+  g_assert_error (error, QR_ERROR, QR_ERROR_NEEDS_MEMORY);
+  g_assert_null (key);
+  need_text = g_strdup_printf ("needs %s of memory", need_size);
+  budget_text = g_strdup_printf ("only %s is available", budget_size);
+  g_assert_nonnull (strstr (error->message, need_text));
+  g_assert_nonnull (strstr (error->message, budget_text));
+  g_test_message ("%s", error->message);
+}
+
+static void
+test_one_at_a_time (void)
+{
+  QrScryptParams params[4];
+  g_autoptr(QrKdfPool) pool = NULL;
+  QrKdfRequest *requests[4];
+
+  for (guint i = 0; i < 4; i++)
+    make_params (&params[i], 12, 8, 1, i);
+
+  /* Four jobs allowed, but memory for one only. */
+  pool = qr_kdf_pool_new (4, qr_scrypt_params_get_memory (&params[0]));
+  g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &params[0]), ==, 1);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = prefix_for (i);
+
+      requests[i] = qr_kdf_pool_submit (pool, &params[i], prefix, PASSPHRASE);
+    }
+
+  for (guint i = 0; i < 4; i++)
+    {
+      assert_request_key (requests[i], &params[i], i);
+      qr_kdf_request_unref (requests[i]);
+    }
+}
+
+static void
+test_lanes (void)
+{
+  QrScryptParams params;
+  QrScryptParams huge = { .log_n = 63, .r = 1u << 31, .p = 1 };
+  guint64 need;
+
+  make_params (&params, 14, 8, 1, 0);
+  need = qr_scrypt_params_get_memory (&params);
+  g_assert_cmpuint (need, >, 16 << 20);
+
+  {
+    g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (8, 3 * need + 1);
+    g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &params), ==, 3);
+    g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &huge), ==, 0);
+  }
+  {
+    g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 3 * need);
+    g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &params), ==, 2);
+  }
+  {
+    g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (8, need - 1);
+    g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &params), ==, 0);
+  }
+  {
+    g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (G_MAXUINT, G_MAXUINT64);
+    g_assert_cmpuint (qr_kdf_pool_get_lanes (pool, &params), ==, G_MAXUINT);
+  }
+}
+
+static gpointer
+cancel_later_thread (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC / 20);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Slow without needing much memory: p multiplies the time only. */
+static void
+make_slow_params (QrScryptParams *params,
+                  guint8          seed)
+{
+  make_params (params, 12, 8, 64, seed);
+}
+
+static void
+test_cancel_wait (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (1, 1 << 30);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autoptr(QrScryptKey) key = NULL;
+  g_autofree char *prefix = prefix_for (0);
+  QrScryptParams params;
+  GThread *thread;
+  gint64 start, cancelled_after;
+
+  make_slow_params (&params, 0);
+  start = g_get_monotonic_time ();
+  request = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
+
+  thread = g_thread_new ("cancel", cancel_later_thread, cancellable);
+  key = qr_kdf_request_wait (request, cancellable, &error);
+  cancelled_after = g_get_monotonic_time () - start;
+  g_thread_join (thread);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (key);
+  g_clear_error (&error);
+  /* It returned without waiting for the derivation. */
+  g_assert_false (qr_kdf_request_is_done (request));
+  g_assert_cmpint (cancelled_after, <, G_USEC_PER_SEC / 2);
+
+  /* An already cancelled wait returns at once, too. */
+  key = qr_kdf_request_wait (request, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (key);
+  g_clear_error (&error);
+
+  /* The derivation itself went on and still gives the right key. */
+  assert_request_key (request, &params, 0);
+}
+
+static void
+assert_cancelled (QrKdfRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrScryptKey) key = qr_kdf_request_wait (request, NULL, &error);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (key);
+}
+
+/* The first request may or may not have started; the rest cannot have. */
+static void
+assert_first_done_rest_cancelled (QrKdfRequest  **requests,
+                                  guint           n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrScryptKey) key = qr_kdf_request_wait (requests[0], NULL, &error);
+
+  g_assert_true (key != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  for (guint i = 1; i < n; i++)
+    assert_cancelled (requests[i]);
+}
+
+static void
+test_pool_cancel (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (1, 1 << 30);
+  g_autoptr(QrKdfRequest) later = NULL;
+  QrScryptParams params;
+  QrKdfRequest *requests[4];
+
+  make_slow_params (&params, 0);
+  for (guint i = 0; i < 4; i++)
+    requests[i] = qr_kdf_pool_submit (pool, &params, "backup-header!", PASSPHRASE);
+
+  qr_kdf_pool_cancel (pool);
+  for (guint i = 1; i < 4; i++)
+    g_assert_true (qr_kdf_request_is_done (requests[i]));
+  assert_first_done_rest_cancelled (requests, 4);
+
+  /* The pool still works after a cancel. */
+  make_params (&params, 10, 8, 1, 5);
+  later = qr_kdf_pool_submit (pool, &params, "x!", PASSPHRASE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QrScryptKey) key = qr_kdf_request_wait (later, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (key);
+  }
+
+  for (guint i = 0; i < 4; i++)
+    qr_kdf_request_unref (requests[i]);
+}
+
+static void
+test_unref_in_flight (void)
+{
+  QrKdfPool *pool = qr_kdf_pool_new (2, 1 << 30);
+  QrScryptParams params;
+  QrKdfRequest *requests[6];
+  gint64 start;
+
+  make_slow_params (&params, 0);
+  for (guint i = 0; i < 6; i++)
+    requests[i] = qr_kdf_pool_submit (pool, &params, "backup-header!", PASSPHRASE);
+
+  /* Let the workers start, then drop the pool under them. */
+  g_usleep (G_USEC_PER_SEC / 50);
+  start = g_get_monotonic_time ();
+  g_assert_finalize_object (pool);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 10);
+
+  for (guint i = 2; i < 6; i++)
+    assert_cancelled (requests[i]);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QrScryptKey) key = qr_kdf_request_wait (requests[i], NULL, &error);
+
+      g_assert_true (key != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    }
+
+  for (guint i = 0; i < 6; i++)
+    qr_kdf_request_unref (requests[i]);
+}
+
+/* Requests nobody holds any more are skipped, and dropping the pool and
+ * every request while a derivation runs leaves nothing behind to crash. */
+static void
+test_abandoned (void)
+{
+  QrKdfPool *pool = qr_kdf_pool_new (1, 1 << 30);
+  QrScryptParams params;
+
+  make_slow_params (&params, 0);
+  for (guint i = 0; i < 3; i++)
+    qr_kdf_request_unref (qr_kdf_pool_submit (pool, &params, "a!", PASSPHRASE));
+
+  g_usleep (G_USEC_PER_SEC / 50);
+  g_assert_finalize_object (pool);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/qr/kdf-pool/new-destroy", test_new_destroy);
+  g_test_add_func ("/qr/kdf-pool/memory-available", test_memory_available);
+  g_test_add_func ("/qr/kdf-pool/keys-match", test_keys_match);
+  g_test_add_func ("/qr/kdf-pool/fifo", test_fifo);
+  g_test_add_func ("/qr/kdf-pool/over-budget", test_over_budget);
+  g_test_add_func ("/qr/kdf-pool/one-at-a-time", test_one_at_a_time);
+  g_test_add_func ("/qr/kdf-pool/lanes", test_lanes);
+  g_test_add_func ("/qr/kdf-pool/cancel-wait", test_cancel_wait);
+  g_test_add_func ("/qr/kdf-pool/pool-cancel", test_pool_cancel);
+  g_test_add_func ("/qr/kdf-pool/unref-in-flight", test_unref_in_flight);
+  g_test_add_func ("/qr/kdf-pool/abandoned", test_abandoned);
+
+  return g_test_run ();
+}
