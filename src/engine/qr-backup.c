@@ -1,3 +1,732 @@
+/* qr-backup.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
 #include "config.h"
 
-#include "qr-backup.h"
+#include <glib/gi18n-lib.h>
+
+#include "qr-backup-private.h"
+#include "qr-error.h"
+#include "qr-extract.h"
+#include "qr-qubes-xml.h"
+#include "qr-scrypt-file.h"
+
+#define HEADER_MEMBER      "backup-header"
+#define HEADER_HMAC_MEMBER "backup-header.hmac"
+#define QUBES_XML_MEMBER   "qubes.xml.000.enc"
+#define QUBES_XML_CHUNK    "qubes.xml.000"
+
+/* The reference restore refuses a qubes.xml archive larger than this. */
+#define MAX_QUBES_XML_ARCHIVE (1024 * 1024 + QR_SCRYPT_OVERHEAD)
+
+struct _QrBackup
+{
+  GObject     parent_instance;
+
+  GFile      *file;
+  QrArchive  *archive;
+  QrHeader   *header;
+  GBytes     *header_bytes;
+
+  /* Backed-up files by path, and in archive order. */
+  GHashTable *series;
+  GPtrArray  *series_order;
+
+  /* Set by a successful unlock. */
+  GListStore *qubes;
+  QrKdfPool  *pool;
+  char       *passphrase;
+  gboolean    unlocked;
+};
+
+G_DEFINE_FINAL_TYPE (QrBackup, qr_backup, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_FILE,
+  PROP_UNLOCKED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+series_free (QrSeries *series)
+{
+  g_free (series->path);
+  g_ptr_array_unref (series->chunks);
+  g_clear_error (&series->error);
+  g_free (series);
+}
+
+/* Splits "vm12/private.img.003.enc" into "vm12/private.img" and 3. */
+static gboolean
+parse_chunk_name (const char  *name,
+                  char       **path,
+                  guint       *index)
+{
+  gsize len = strlen (name);
+  const char *digits;
+  const char *dot;
+  guint64 value;
+
+  if (!g_str_has_suffix (name, ".enc") || len < 9)
+    return FALSE;
+
+  dot = name + len - 4;
+  digits = dot;
+  while (digits > name && g_ascii_isdigit (digits[-1]))
+    digits--;
+
+  if (dot - digits < 3 || dot - digits > 6 || digits == name || digits[-1] != '.' ||
+      digits - 1 == name)
+    return FALSE;
+
+  value = g_ascii_strtoull (digits, NULL, 10);
+  *index = (guint) value;
+  *path = g_strndup (name, digits - 1 - name);
+  return TRUE;
+}
+
+static void
+add_chunk (QrBackup              *self,
+           const QrArchiveMember *member)
+{
+  g_autofree char *path = NULL;
+  QrSeries *series;
+  guint index;
+
+  if (!parse_chunk_name (member->name, &path, &index) || g_str_equal (path, "qubes.xml"))
+    return;
+
+  series = g_hash_table_lookup (self->series, path);
+  if (series == NULL)
+    {
+      series = g_new0 (QrSeries, 1);
+      series->path = g_steal_pointer (&path);
+      series->chunks = g_ptr_array_new ();
+      g_hash_table_insert (self->series, series->path, series);
+      g_ptr_array_add (self->series_order, series);
+    }
+
+  if (series->error != NULL)
+    return;
+
+  if (index != series->chunks->len)
+    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("Part %u of “%s” is missing or out of order in the backup: the backup "
+                   "was damaged or tampered with."),
+                 series->chunks->len + 1, series->path);
+  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
+    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("Part %u of “%s” has an impossible size: the backup is damaged."),
+                 index + 1, series->path);
+  else
+    g_ptr_array_add (series->chunks, (gpointer) member);
+}
+
+static void
+index_series (QrBackup *self)
+{
+  guint n = qr_archive_get_n_members (self->archive);
+
+  for (guint i = 0; i < n; i++)
+    add_chunk (self, qr_archive_get_member (self->archive, i));
+}
+
+static gboolean
+read_header (QrBackup  *self,
+             GError   **error)
+{
+  const QrArchiveMember *first = qr_archive_get_member (self->archive, 0);
+  g_autoptr(GError) local_error = NULL;
+  gsize len;
+  const guint8 *data;
+
+  if (!g_str_equal (first->name, HEADER_MEMBER) || first->size > QR_HEADER_MAX_SIZE)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
+                   _("This file is not a Qubes OS backup: it does not begin with a backup header."));
+      return FALSE;
+    }
+
+  self->header_bytes = qr_archive_read_member (self->archive, first, QR_HEADER_MAX_SIZE, error);
+  if (self->header_bytes == NULL)
+    return FALSE;
+
+  data = g_bytes_get_data (self->header_bytes, &len);
+  self->header = qr_header_parse (data, len, error);
+  if (self->header == NULL)
+    return FALSE;
+
+  if (self->header->version != 4)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
+                   _("This backup was made by Qubes OS 3.2 or older (format version %u), which "
+                     "this program cannot restore yet. Follow the emergency restore instructions "
+                     "for that version in the Qubes OS documentation."),
+                   self->header->version);
+      return FALSE;
+    }
+
+  if (!self->header->encrypted || g_strcmp0 (self->header->hmac_algorithm, "scrypt") != 0)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
+                   _("This backup uses a kind of protection (%s) that this program cannot check."),
+                   self->header->hmac_algorithm);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+qr_backup_finalize (GObject *object)
+{
+  QrBackup *self = (QrBackup *) object;
+
+  g_clear_object (&self->file);
+  g_clear_object (&self->archive);
+  g_clear_object (&self->qubes);
+  g_clear_object (&self->pool);
+  g_clear_pointer (&self->header, qr_header_free);
+  g_clear_pointer (&self->header_bytes, g_bytes_unref);
+  g_clear_pointer (&self->series_order, g_ptr_array_unref);
+  g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_pointer (&self->passphrase, qr_secure_free);
+
+  G_OBJECT_CLASS (qr_backup_parent_class)->finalize (object);
+}
+
+static void
+qr_backup_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  QrBackup *self = QR_BACKUP (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
+      break;
+
+    case PROP_UNLOCKED:
+      g_value_set_boolean (value, self->unlocked);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qr_backup_class_init (QrBackupClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = qr_backup_finalize;
+  object_class->get_property = qr_backup_get_property;
+
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL,
+                         G_TYPE_FILE,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_UNLOCKED] =
+    g_param_spec_boolean ("unlocked", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+qr_backup_init (QrBackup *self)
+{
+  self->qubes = g_list_store_new (QR_TYPE_QUBE);
+  self->series = g_hash_table_new (g_str_hash, g_str_equal);
+  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+}
+
+QrBackup *
+qr_backup_open (GFile         *file,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(QrBackup) self = NULL;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  self = g_object_new (QR_TYPE_BACKUP, NULL);
+  self->file = g_object_ref (file);
+  self->archive = qr_archive_open (file, cancellable, error);
+
+  if (self->archive == NULL || !read_header (self, error))
+    return NULL;
+
+  index_series (self);
+  return g_steal_pointer (&self);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  QrBackup *backup = qr_backup_open (task_data, cancellable, &error);
+
+  if (backup == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, backup, g_object_unref);
+}
+
+void
+qr_backup_open_async (GFile               *file,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qr_backup_open_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, open_thread);
+}
+
+QrBackup *
+qr_backup_open_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GFile *
+qr_backup_get_file (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+
+  return self->file;
+}
+
+const QrHeader *
+qr_backup_get_header (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+
+  return self->header;
+}
+
+guint64
+qr_backup_get_size (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), 0);
+
+  return qr_archive_get_size (self->archive);
+}
+
+gboolean
+qr_backup_get_unlocked (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), FALSE);
+
+  return self->unlocked;
+}
+
+/* Reads a small container and its scrypt parameters. */
+static GBytes *
+read_container (QrBackup        *self,
+                const char      *name,
+                gsize            max_size,
+                QrScryptParams  *params,
+                GError         **error)
+{
+  const QrArchiveMember *member = qr_archive_lookup (self->archive, name);
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+  const guint8 *data;
+
+  if (member == NULL)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("The backup lacks “%s”: it is damaged or incomplete."), name);
+      return NULL;
+    }
+
+  bytes = qr_archive_read_member (self->archive, member, max_size, error);
+  if (bytes == NULL)
+    return NULL;
+
+  data = g_bytes_get_data (bytes, &len);
+  if (!qr_scrypt_params_parse (data, len, params, error))
+    {
+      g_prefix_error (error, "%s: ", name);
+      return NULL;
+    }
+
+  return g_steal_pointer (&bytes);
+}
+
+/* The header's HMAC key proves the passphrase: a mismatch at offset 64
+ * is the one moment to say "wrong passphrase". */
+static gboolean
+check_header (QrBackup     *self,
+              GBytes       *container,
+              QrScryptKey  *key,
+              const QrScryptParams *params,
+              GError      **error)
+{
+  g_autoptr(GBytes) plain = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (container, &len);
+
+  if (!qr_scrypt_key_check_header (key, params))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_WRONG_PASSPHRASE,
+                   _("The passphrase is not correct for this backup."));
+      return FALSE;
+    }
+
+  plain = qr_scrypt_file_decrypt (key, data, len, error);
+  if (plain == NULL)
+    return FALSE;
+
+  if (!g_bytes_equal (plain, self->header_bytes))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("The backup header was changed after the backup was made: the backup "
+                     "was damaged or tampered with."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static GPtrArray *
+read_qubes (QrBackup     *self,
+            GBytes       *container,
+            QrScryptKey  *key,
+            const QrScryptParams *params,
+            GError      **error)
+{
+  g_autoptr(GBytes) stream = NULL;
+  g_autoptr(GBytes) xml = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (container, &len);
+
+  if (!qr_scrypt_key_check_header (key, params))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("The list of qubes does not belong to this backup: the backup was damaged "
+                     "or tampered with."));
+      return NULL;
+    }
+
+  stream = qr_scrypt_file_decrypt (key, data, len, error);
+  if (stream == NULL)
+    return NULL;
+
+  xml = qr_extract_single_file_from_memory (stream, self->header->compressed
+                                                    ? self->header->compression_filter : NULL,
+                                            "qubes.xml", QR_QUBES_XML_MAX_SIZE, error);
+  if (xml == NULL)
+    return NULL;
+
+  data = g_bytes_get_data (xml, &len);
+  return qr_qubes_xml_parse ((const char *) data, len, error);
+}
+
+static void
+publish_qubes (QrBackup  *self,
+               GPtrArray *qubes)
+{
+  for (guint i = 0; i < qubes->len; i++)
+    {
+      QrQube *qube = g_ptr_array_index (qubes, i);
+      g_autoptr(GPtrArray) series = _qr_backup_list_series (self, qube);
+
+      qr_qube_set_present (qube, qr_qube_get_included (qube) && series->len > 0);
+    }
+
+  g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
+}
+
+gboolean
+qr_backup_unlock (QrBackup      *self,
+                  const char    *passphrase,
+                  QrKdfPool     *pool,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  QrScryptParams header_params, xml_params;
+  g_autoptr(GBytes) header_container = NULL;
+  g_autoptr(GBytes) xml_container = NULL;
+  g_autoptr(QrKdfRequest) header_request = NULL;
+  g_autoptr(QrKdfRequest) xml_request = NULL;
+  g_autoptr(QrScryptKey) header_key = NULL;
+  g_autoptr(QrScryptKey) xml_key = NULL;
+  g_autoptr(GPtrArray) qubes = NULL;
+  g_autofree char *xml_prefix = NULL;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  g_return_val_if_fail (!self->unlocked, FALSE);
+
+  header_container = read_container (self, HEADER_HMAC_MEMBER,
+                                     QR_HEADER_MAX_SIZE + QR_SCRYPT_OVERHEAD,
+                                     &header_params, error);
+  if (header_container == NULL)
+    return FALSE;
+
+  xml_container = read_container (self, QUBES_XML_MEMBER, MAX_QUBES_XML_ARCHIVE,
+                                  &xml_params, error);
+  if (xml_container == NULL)
+    return FALSE;
+
+  if (g_set_object (&self->pool, pool) && pool == NULL)
+    self->pool = qr_kdf_pool_new (0, 0);
+  else if (self->pool == NULL)
+    self->pool = qr_kdf_pool_new (0, 0);
+
+  /* Both keys are derived at once: the backup-id that salts the second is
+   * read from the header before it is verified, and trusted only after. */
+  xml_prefix = g_strdup_printf ("%s!%s!", self->header->backup_id, QUBES_XML_CHUNK);
+  header_request = qr_kdf_pool_submit (self->pool, &header_params, HEADER_MEMBER "!", passphrase);
+  xml_request = qr_kdf_pool_submit (self->pool, &xml_params, xml_prefix, passphrase);
+
+  header_key = qr_kdf_request_wait (header_request, cancellable, error);
+  if (header_key == NULL ||
+      !check_header (self, header_container, header_key, &header_params, error))
+    return FALSE;
+
+  xml_key = qr_kdf_request_wait (xml_request, cancellable, error);
+  if (xml_key == NULL)
+    return FALSE;
+
+  qubes = read_qubes (self, xml_container, xml_key, &xml_params, error);
+  if (qubes == NULL)
+    return FALSE;
+
+  publish_qubes (self, qubes);
+  self->passphrase = qr_secure_strdup (passphrase);
+  self->unlocked = TRUE;
+  return TRUE;
+}
+
+typedef struct
+{
+  char         *passphrase;
+  QrKdfPool    *pool;
+} UnlockData;
+
+static void
+unlock_data_free (UnlockData *data)
+{
+  g_clear_pointer (&data->passphrase, qr_secure_free);
+  g_clear_object (&data->pool);
+  g_free (data);
+}
+
+static void
+unlock_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  UnlockData *data = task_data;
+  GError *error = NULL;
+
+  if (qr_backup_unlock (source_object, data->passphrase, data->pool, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+notify_unlocked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  /* Listeners of "unlocked" run on the caller's main context. */
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_object_notify_by_pspec (object, properties[PROP_UNLOCKED]);
+      g_task_return_boolean (task, TRUE);
+    }
+  else
+    g_task_return_error (task, error);
+}
+
+void
+qr_backup_unlock_async (QrBackup            *self,
+                        const char          *passphrase,
+                        QrKdfPool           *pool,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  UnlockData *data;
+
+  g_return_if_fail (QR_IS_BACKUP (self));
+  g_return_if_fail (passphrase != NULL);
+  g_return_if_fail (!pool || QR_IS_KDF_POOL (pool));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qr_backup_unlock_async);
+
+  data = g_new0 (UnlockData, 1);
+  data->passphrase = qr_secure_strdup (passphrase);
+  data->pool = pool ? g_object_ref (pool) : NULL;
+
+  worker = g_task_new (self, cancellable, notify_unlocked_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, data, (GDestroyNotify) unlock_data_free);
+  g_task_run_in_thread (worker, unlock_thread);
+}
+
+gboolean
+qr_backup_unlock_finish (QrBackup      *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GListModel *
+qr_backup_get_qubes (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+
+  return G_LIST_MODEL (self->qubes);
+}
+
+QrQube *
+qr_backup_lookup_qube (QrBackup   *self,
+                       const char *name)
+{
+  guint n;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->qubes));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrQube) qube = g_list_model_get_item (G_LIST_MODEL (self->qubes), i);
+
+      if (g_str_equal (qr_qube_get_name (qube), name))
+        return qube;
+    }
+
+  return NULL;
+}
+
+/* "20230405T123455-1234" becomes "2023-04-05"; a backup-id of another
+ * shape falls back to the file's modification date. */
+char *
+qr_backup_dup_date_string (QrBackup *self)
+{
+  const char *id;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GDateTime) modified = NULL;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+
+  id = self->header->backup_id;
+  if (id != NULL && strlen (id) >= 8)
+    {
+      gboolean digits = TRUE;
+
+      for (guint i = 0; i < 8; i++)
+        digits = digits && g_ascii_isdigit (id[i]);
+
+      if (digits)
+        return g_strdup_printf ("%.4s-%.2s-%.2s", id, id + 4, id + 6);
+    }
+
+  info = g_file_query_info (self->file, G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                            G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  if (info != NULL && (modified = g_file_info_get_modification_date_time (info)) != NULL)
+    return g_date_time_format (modified, "%Y-%m-%d");
+
+  return NULL;
+}
+
+QrArchive *
+_qr_backup_get_archive (QrBackup *self)
+{
+  return self->archive;
+}
+
+QrKdfPool *
+_qr_backup_get_pool (QrBackup *self)
+{
+  return self->pool;
+}
+
+const char *
+_qr_backup_get_passphrase (QrBackup *self)
+{
+  return self->passphrase;
+}
+
+/* The series of a qube, in archive order: every file of its folder
+ * ("vm12/"), or dom0's home ("dom0-home/user"). */
+GPtrArray *
+_qr_backup_list_series (QrBackup *self,
+                        QrQube   *qube)
+{
+  const char *path = qr_qube_get_backup_path (qube);
+  GPtrArray *list = g_ptr_array_new ();
+  gsize len;
+
+  if (path == NULL || path[0] == '\0')
+    return list;
+
+  len = strlen (path);
+  for (guint i = 0; i < self->series_order->len; i++)
+    {
+      QrSeries *series = g_ptr_array_index (self->series_order, i);
+      gboolean match;
+
+      if (path[len - 1] == '/')
+        match = g_str_has_prefix (series->path, path) &&
+                series->path[len] != '\0' && strchr (series->path + len, '/') == NULL;
+      else
+        match = g_str_equal (series->path, path);
+
+      if (match)
+        g_ptr_array_add (list, series);
+    }
+
+  return list;
+}
+
+char *
+_qr_backup_dup_chunk_prefix (QrBackup              *self,
+                             const QrArchiveMember *chunk)
+{
+  gsize len = strlen (chunk->name);
+
+  return g_strdup_printf ("%s!%.*s!", self->header->backup_id, (int) (len - 4), chunk->name);
+}
