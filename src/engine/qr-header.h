@@ -24,7 +24,7 @@ typedef struct
   char     *compression_filter;  /* NULL when not compressed */
   char     *hmac_algorithm;
   char     *crypto_algorithm;    /* NULL for version 4 */
-  char     *backup_id;           /* NULL only for version 2 */
+  char     *backup_id;           /* required from version 4; NULL when absent */
 } QrHeader;
 
 QrHeader *qr_header_parse (const guint8  *data,
