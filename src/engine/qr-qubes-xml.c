@@ -1,3 +1,928 @@
+/* qr-qubes-xml.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "qr-error.h"
 #include "qr-qubes-xml.h"
+
+/* Values are untrusted even after the backup has been verified: whoever made
+ * the backup controls them. These bounds are far above anything Qubes
+ * writes. */
+#define MAX_VALUE_LEN   1024
+#define MAX_NAME_LEN    31
+#define MAX_LABEL_LEN   64
+#define MAX_CLASS_LEN   64
+#define MAX_USER_LEN    64
+#define MAX_QID         65535
+#define MAX_DOMAINS     4096
+#define MAX_ERROR_LEN   160
+
+/* A document with a DTD is refused outright: qubes.xml never has one, and a
+ * DTD is how entity expansion and external entities get in. Errors are taken
+ * from the parser context instead of being printed. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | \
+                       XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC)
+
+/* The facts about one domain that a restore needs, as raw text. */
+typedef enum
+{
+  FIELD_NAME,
+  FIELD_QID,
+  FIELD_LABEL,
+  FIELD_TEMPLATE,
+  FIELD_CONTENT,
+  FIELD_PATH,
+  FIELD_SIZE,
+  N_FIELDS,
+} Field;
+
+/* Where each field is kept in the R4 format: a <property> or a <feature>. */
+static const char * const r4_properties[N_FIELDS] = {
+  [FIELD_NAME] = "name",
+  [FIELD_QID] = "qid",
+  [FIELD_LABEL] = "label",
+  [FIELD_TEMPLATE] = "template",
+};
+
+static const char * const r4_features[N_FIELDS] = {
+  [FIELD_CONTENT] = "backup-content",
+  [FIELD_PATH] = "backup-path",
+  [FIELD_SIZE] = "backup-size",
+};
+
+/* The R3 format keeps every field in an attribute; the template is given
+ * by its qid. */
+static const char * const r3_attributes[N_FIELDS] = {
+  [FIELD_NAME] = "name",
+  [FIELD_QID] = "qid",
+  [FIELD_LABEL] = "label",
+  [FIELD_TEMPLATE] = "template_qid",
+  [FIELD_CONTENT] = "backup_content",
+  [FIELD_PATH] = "backup_path",
+  [FIELD_SIZE] = "backup_size",
+};
+
+/* R3 labels are names only; these are the colours Qubes gives them. */
+static const struct
+{
+  const char *name;
+  const char *color;
+} standard_labels[] = {
+  { "red", "#cc0000" },
+  { "orange", "#f57900" },
+  { "yellow", "#edd400" },
+  { "green", "#73d216" },
+  { "gray", "#555753" },
+  { "blue", "#3465a4" },
+  { "purple", "#75507b" },
+  { "black", "#000000" },
+};
+
+/* The folders an R3 backup kept its qubes in. */
+static const char * const r3_folders[] = { "appvms", "vm-templates", "servicevms" };
+
+typedef struct
+{
+  char *name;
+  char *color;
+} Label;
+
+typedef struct
+{
+  GPtrArray *qubes;
+  GHashTable *names;
+  GHashTable *paths;
+} Collection;
+
+typedef struct
+{
+  gboolean saw_dtd;
+  char *first_error;
+  int first_error_line;
+} ParseState;
+
+static void
+set_damaged (GError     **error,
+             const char  *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+set_damaged (GError     **error,
+             const char  *format,
+             ...)
+{
+  g_autofree char *reason = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+               _("The list of qubes in this backup cannot be read: %s"), reason);
+}
+
+static void
+label_free (Label *label)
+{
+  g_free (label->name);
+  g_free (label->color);
+  g_free (label);
+}
+
+static void
+collection_clear (Collection *collection)
+{
+  g_clear_pointer (&collection->qubes, g_ptr_array_unref);
+  g_clear_pointer (&collection->names, g_hash_table_unref);
+  g_clear_pointer (&collection->paths, g_hash_table_unref);
+}
+
+static gboolean
+is_element (xmlNode    *node,
+            const char *name)
+{
+  return node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST name);
+}
+
+static gboolean
+is_one_of (const char *value,
+           const char *accept)
+{
+  return strspn (value, accept) == strlen (value);
+}
+
+#define DIGITS "0123456789"
+#define LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+/* The rule Qubes itself applies to qube names. The name later becomes a
+ * folder on the user's disk, so it must never be a path. */
+static gboolean
+is_qube_name (const char *name)
+{
+  gsize len = strlen (name);
+
+  return len > 0 && len <= MAX_NAME_LEN
+         && g_ascii_isalpha (name[0])
+         && is_one_of (name, LETTERS DIGITS "_.-");
+}
+
+static gboolean
+is_user_name (const char *name)
+{
+  gsize len = strlen (name);
+
+  return len > 0 && len <= MAX_USER_LEN
+         && name[0] != '.' && name[0] != '-'
+         && is_one_of (name, LETTERS DIGITS "_.-");
+}
+
+static gboolean
+is_number (const char *text,
+           guint64     max,
+           guint64    *number)
+{
+  return *text != '\0'
+         && is_one_of (text, DIGITS)
+         && g_ascii_string_to_unsigned (text, 10, 0, max, number, NULL);
+}
+
+static gboolean
+parse_boolean (const char *value)
+{
+  return value != NULL
+         && (g_ascii_strcasecmp (value, "true") == 0
+             || g_ascii_strcasecmp (value, "1") == 0
+             || g_ascii_strcasecmp (value, "yes") == 0);
+}
+
+/* Turns "0x73d216" into "#73d216"; anything else has no colour. */
+static char *
+parse_color (const char *value)
+{
+  g_autofree char *hex = NULL;
+
+  if (value == NULL || strlen (value) != 8
+      || value[0] != '0' || (value[1] != 'x' && value[1] != 'X')
+      || !is_one_of (value + 2, DIGITS "abcdefABCDEF"))
+    return NULL;
+
+  hex = g_ascii_strdown (value + 2, -1);
+
+  return g_strconcat ("#", hex, NULL);
+}
+
+static const char *
+standard_label_color (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (standard_labels); i++)
+    if (g_strcmp0 (name, standard_labels[i].name) == 0)
+      return standard_labels[i].color;
+
+  return NULL;
+}
+
+static gboolean
+is_label_name (const char *name)
+{
+  gsize len = strlen (name);
+
+  return len > 0 && len <= MAX_LABEL_LEN && is_one_of (name, LETTERS DIGITS "_-");
+}
+
+/* A qube's folder: "vm12/" in R4, "appvms/work" in R3 (R4 backups of R3
+ * systems keep it), and "dom0-home/<user>" for dom0. Nothing else is allowed,
+ * as it names where files are read from and written to. */
+static gboolean
+is_backup_path (const char *path,
+                gboolean    is_dom0)
+{
+  g_auto(GStrv) parts = NULL;
+  guint n_parts;
+
+  if (strlen (path) > MAX_VALUE_LEN)
+    return FALSE;
+
+  parts = g_strsplit (path, "/", -1);
+  n_parts = g_strv_length (parts);
+
+  /* One trailing slash is allowed. */
+  if (n_parts > 1 && *parts[n_parts - 1] == '\0')
+    n_parts--;
+
+  if (is_dom0)
+    return n_parts == 2 && g_str_equal (parts[0], "dom0-home") && is_user_name (parts[1]);
+
+  if (n_parts == 1)
+    return g_str_has_prefix (parts[0], "vm")
+           && strlen (parts[0]) > 2 && strlen (parts[0]) <= 7
+           && is_one_of (parts[0] + 2, DIGITS);
+
+  return n_parts == 2
+         && g_strv_contains (r3_folders, parts[0])
+         && is_qube_name (parts[1]);
+}
+
+static char *
+dup_xml_string (xmlChar *text)
+{
+  char *copy = g_strdup ((const char *) text);
+
+  xmlFree (text);
+
+  return copy;
+}
+
+static gboolean
+take_value (char        *values[N_FIELDS],
+            Field        field,
+            char        *value,
+            const char  *key,
+            GError     **error)
+{
+  if (strlen (value) > MAX_VALUE_LEN)
+    {
+      set_damaged (error, _("the value of “%s” is too long."), key);
+      g_free (value);
+      return FALSE;
+    }
+
+  if (values[field] != NULL)
+    {
+      set_damaged (error, _("a qube has more than one “%s”."), key);
+      g_free (value);
+      return FALSE;
+    }
+
+  values[field] = value;
+
+  return TRUE;
+}
+
+static void
+clear_values (char *values[N_FIELDS])
+{
+  for (guint i = 0; i < N_FIELDS; i++)
+    g_clear_pointer (&values[i], g_free);
+}
+
+/* Reads the <property> or <feature> children of @section that are listed in
+ * @keys into @values. */
+static gboolean
+collect_items (xmlNode            *section,
+               const char         *item_name,
+               const char * const  keys[N_FIELDS],
+               char               *values[N_FIELDS],
+               GError            **error)
+{
+  for (xmlNode *item = section->children; item != NULL; item = item->next)
+    {
+      g_autofree char *key = NULL;
+
+      if (!is_element (item, item_name))
+        continue;
+
+      key = dup_xml_string (xmlGetNoNsProp (item, BAD_CAST "name"));
+      if (key == NULL)
+        continue;
+
+      for (guint i = 0; i < N_FIELDS; i++)
+        {
+          if (keys[i] != NULL && g_str_equal (keys[i], key)
+              && !take_value (values, i, dup_xml_string (xmlNodeGetContent (item)), keys[i],
+                              error))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Checks the fields every format shares and makes the qube from them. */
+static QrQube *
+build_qube (const char  *klass,
+            char        *values[N_FIELDS],
+            GError     **error)
+{
+  g_autoptr(QrQube) qube = NULL;
+  gboolean is_admin = g_strcmp0 (klass, "AdminVM") == 0;
+  const char *name = is_admin ? QR_QUBE_DOM0_NAME : values[FIELD_NAME];
+  guint64 number = 0;
+
+  if (name == NULL)
+    {
+      set_damaged (error, _("a qube has no name."));
+      return NULL;
+    }
+
+  if (!is_qube_name (name) || (!is_admin && g_str_equal (name, QR_QUBE_DOM0_NAME)))
+    {
+      set_damaged (error, _("a qube has a name that is not allowed."));
+      return NULL;
+    }
+
+  if (values[FIELD_QID] != NULL && !is_number (values[FIELD_QID], MAX_QID, &number))
+    {
+      set_damaged (error, _("the qube “%s” has a number that is not valid."), name);
+      return NULL;
+    }
+
+  qube = qr_qube_new (name);
+  qr_qube_set_klass (qube, klass);
+  qr_qube_set_qid (qube, number);
+
+  /* Where a qube that is not in the backup would have been is of no use,
+   * so only the qubes in it need a valid folder and size. */
+  if (!parse_boolean (values[FIELD_CONTENT]))
+    return g_steal_pointer (&qube);
+
+  if (values[FIELD_PATH] == NULL || !is_backup_path (values[FIELD_PATH], is_admin))
+    {
+      set_damaged (error, _("the folder of the qube “%s” is missing or not allowed."), name);
+      return NULL;
+    }
+
+  number = 0;
+  if (values[FIELD_SIZE] != NULL && !is_number (values[FIELD_SIZE], G_MAXUINT64, &number))
+    {
+      set_damaged (error, _("the size of the qube “%s” is not a number."), name);
+      return NULL;
+    }
+
+  qr_qube_set_included (qube, TRUE);
+  qr_qube_set_backup_path (qube, values[FIELD_PATH]);
+  qr_qube_set_backup_size (qube, number);
+
+  return g_steal_pointer (&qube);
+}
+
+/* Adds a qube, refusing a second qube of the same name or the same folder:
+ * either would make two qubes' files land in one place. */
+static gboolean
+collection_add (Collection  *collection,
+                QrQube      *qube,
+                GError     **error)
+{
+  const char *name = qr_qube_get_name (qube);
+  const char *path = qr_qube_get_backup_path (qube);
+
+  if (collection->qubes->len >= MAX_DOMAINS)
+    {
+      set_damaged (error, _("it lists more than %d qubes."), MAX_DOMAINS);
+      return FALSE;
+    }
+
+  if (g_hash_table_contains (collection->names, name))
+    {
+      set_damaged (error, _("the name “%s” is given to more than one qube."), name);
+      return FALSE;
+    }
+
+  if (path != NULL && g_hash_table_contains (collection->paths, path))
+    {
+      set_damaged (error, _("the qubes “%s” and “%s” share one folder."),
+                   qr_qube_get_name (g_hash_table_lookup (collection->paths, path)), name);
+      return FALSE;
+    }
+
+  g_hash_table_insert (collection->names, (gpointer) name, qube);
+  if (path != NULL)
+    g_hash_table_insert (collection->paths, (gpointer) path, qube);
+  g_ptr_array_add (collection->qubes, g_object_ref (qube));
+
+  return TRUE;
+}
+
+/* R4 */
+
+static GHashTable *
+read_r4_labels (xmlNode *root)
+{
+  GHashTable *labels = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                              g_free, (GDestroyNotify) label_free);
+
+  for (xmlNode *section = root->children; section != NULL; section = section->next)
+    {
+      if (!is_element (section, "labels"))
+        continue;
+
+      for (xmlNode *node = section->children; node != NULL; node = node->next)
+        {
+          g_autofree char *id = NULL;
+          g_autofree char *name = NULL;
+          g_autofree char *color = NULL;
+          Label *label;
+
+          if (!is_element (node, "label"))
+            continue;
+
+          id = dup_xml_string (xmlGetNoNsProp (node, BAD_CAST "id"));
+          name = dup_xml_string (xmlNodeGetContent (node));
+          color = dup_xml_string (xmlGetNoNsProp (node, BAD_CAST "color"));
+
+          /* A label only colours the list: one that makes no sense is
+           * left out rather than failing the restore. */
+          if (id == NULL || name == NULL || !is_label_name (name)
+              || g_hash_table_contains (labels, id))
+            continue;
+
+          label = g_new0 (Label, 1);
+          label->name = g_steal_pointer (&name);
+          label->color = parse_color (color);
+          g_hash_table_insert (labels, g_steal_pointer (&id), label);
+        }
+    }
+
+  return labels;
+}
+
+/* Reads one of the global properties, such as the default template. */
+static char *
+read_r4_global_property (xmlNode    *root,
+                         const char *key)
+{
+  for (xmlNode *section = root->children; section != NULL; section = section->next)
+    {
+      if (!is_element (section, "properties"))
+        continue;
+
+      for (xmlNode *node = section->children; node != NULL; node = node->next)
+        {
+          g_autofree char *name = NULL;
+
+          if (!is_element (node, "property"))
+            continue;
+
+          name = dup_xml_string (xmlGetNoNsProp (node, BAD_CAST "name"));
+          if (g_strcmp0 (name, key) == 0)
+            return dup_xml_string (xmlNodeGetContent (node));
+        }
+    }
+
+  return NULL;
+}
+
+static void
+apply_r4_label (QrQube      *qube,
+                const char  *label_id,
+                GHashTable  *labels)
+{
+  Label *label;
+
+  if (label_id == NULL)
+    return;
+
+  label = g_hash_table_lookup (labels, label_id);
+  if (label == NULL)
+    return;
+
+  qr_qube_set_label (qube, label->name);
+  qr_qube_set_label_color (qube, label->color);
+}
+
+/* A qube based on the default template may leave its template out. */
+static void
+apply_r4_template (QrQube      *qube,
+                   const char  *template_name,
+                   const char  *default_template,
+                   const char  *default_dispvm)
+{
+  const char *klass = qr_qube_get_klass (qube);
+
+  if (template_name == NULL || *template_name == '\0')
+    {
+      if (g_strcmp0 (klass, "AppVM") == 0)
+        template_name = default_template;
+      else if (g_strcmp0 (klass, "DispVM") == 0)
+        template_name = default_dispvm;
+    }
+
+  if (template_name != NULL && is_qube_name (template_name))
+    qr_qube_set_template (qube, template_name);
+}
+
+static QrQube *
+read_r4_domain (xmlNode     *domain,
+                GHashTable  *labels,
+                const char  *default_template,
+                const char  *default_dispvm,
+                GError     **error)
+{
+  g_autofree char *klass = NULL;
+  char *values[N_FIELDS] = { NULL, };
+  QrQube *qube = NULL;
+
+  klass = dup_xml_string (xmlGetNoNsProp (domain, BAD_CAST "class"));
+  if (klass == NULL || *klass == '\0' || strlen (klass) > MAX_CLASS_LEN
+      || !is_one_of (klass, LETTERS DIGITS))
+    {
+      set_damaged (error, _("a qube has no valid type."));
+      return NULL;
+    }
+
+  for (xmlNode *section = domain->children; section != NULL; section = section->next)
+    {
+      gboolean ok = TRUE;
+
+      if (is_element (section, "properties"))
+        ok = collect_items (section, "property", r4_properties, values, error);
+      else if (is_element (section, "features"))
+        ok = collect_items (section, "feature", r4_features, values, error);
+
+      if (!ok)
+        goto out;
+    }
+
+  qube = build_qube (klass, values, error);
+  if (qube != NULL)
+    {
+      apply_r4_label (qube, values[FIELD_LABEL], labels);
+      apply_r4_template (qube, values[FIELD_TEMPLATE], default_template, default_dispvm);
+    }
+
+out:
+  clear_values (values);
+
+  return qube;
+}
+
+static gboolean
+read_r4 (xmlNode     *root,
+         Collection  *collection,
+         GError     **error)
+{
+  g_autoptr(GHashTable) labels = read_r4_labels (root);
+  g_autofree char *default_template = read_r4_global_property (root, "default_template");
+  g_autofree char *default_dispvm = read_r4_global_property (root, "default_dispvm");
+
+  for (xmlNode *section = root->children; section != NULL; section = section->next)
+    {
+      if (!is_element (section, "domains"))
+        continue;
+
+      for (xmlNode *node = section->children; node != NULL; node = node->next)
+        {
+          g_autoptr(QrQube) qube = NULL;
+
+          if (!is_element (node, "domain"))
+            continue;
+
+          qube = read_r4_domain (node, labels, default_template, default_dispvm, error);
+          if (qube == NULL || !collection_add (collection, qube, error))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* R3 */
+
+/* The R3 element names and the R4 classes they became; an AppVM without a
+ * template is a standalone qube. NULL means "AppVM or StandaloneVM". */
+static const struct
+{
+  const char *element;
+  const char *klass;
+} r3_classes[] = {
+  { "QubesAdminVm", "AdminVM" },
+  { "QubesTemplateVm", "TemplateVM" },
+  { "QubesTemplateHVm", "TemplateVM" },
+  { "QubesDisposableVm", "DispVM" },
+  { "QubesAppVm", NULL },
+  { "QubesNetVm", NULL },
+  { "QubesProxyVm", NULL },
+  { "QubesHVm", NULL },
+};
+
+static gboolean
+find_r3_class (xmlNode     *node,
+               const char  *template_qid,
+               const char **klass)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (r3_classes); i++)
+    {
+      if (!is_element (node, r3_classes[i].element))
+        continue;
+
+      *klass = r3_classes[i].klass;
+      if (*klass == NULL)
+        {
+          gboolean has_template = template_qid != NULL
+                                  && g_ascii_strcasecmp (template_qid, "none") != 0;
+
+          *klass = has_template ? "AppVM" : "StandaloneVM";
+        }
+
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+read_r3_domain (xmlNode     *node,
+                Collection  *collection,
+                GHashTable  *template_qids,
+                GError     **error)
+{
+  char *values[N_FIELDS] = { NULL, };
+  g_autoptr(QrQube) qube = NULL;
+  const char *klass = NULL;
+  const char *color;
+  gboolean ok = FALSE;
+
+  for (guint i = 0; i < N_FIELDS; i++)
+    {
+      char *value = dup_xml_string (xmlGetNoNsProp (node, BAD_CAST r3_attributes[i]));
+
+      if (value != NULL && !take_value (values, i, value, r3_attributes[i], error))
+        goto out;
+    }
+
+  /* Elements that are not qubes are skipped, as the reference restore does. */
+  if (!find_r3_class (node, values[FIELD_TEMPLATE], &klass))
+    {
+      ok = TRUE;
+      goto out;
+    }
+
+  qube = build_qube (klass, values, error);
+  if (qube == NULL || !collection_add (collection, qube, error))
+    goto out;
+
+  if (values[FIELD_LABEL] != NULL && is_label_name (values[FIELD_LABEL]))
+    {
+      color = standard_label_color (values[FIELD_LABEL]);
+      qr_qube_set_label (qube, values[FIELD_LABEL]);
+      qr_qube_set_label_color (qube, color);
+    }
+
+  if (values[FIELD_TEMPLATE] != NULL)
+    g_hash_table_insert (template_qids, qube, g_steal_pointer (&values[FIELD_TEMPLATE]));
+
+  ok = TRUE;
+
+out:
+  clear_values (values);
+
+  return ok;
+}
+
+/* R3 names a template by its qid, which may come later in the file. */
+static void
+resolve_r3_templates (Collection *collection,
+                      GHashTable *template_qids)
+{
+  for (guint i = 0; i < collection->qubes->len; i++)
+    {
+      QrQube *qube = g_ptr_array_index (collection->qubes, i);
+      const char *template_qid = g_hash_table_lookup (template_qids, qube);
+      guint64 qid;
+
+      if (template_qid == NULL || !is_number (template_qid, MAX_QID, &qid))
+        continue;
+
+      for (guint j = 0; j < collection->qubes->len; j++)
+        {
+          QrQube *other = g_ptr_array_index (collection->qubes, j);
+
+          if (other != qube && qr_qube_get_qid (other) == qid)
+            {
+              qr_qube_set_template (qube, qr_qube_get_name (other));
+              break;
+            }
+        }
+    }
+}
+
+static gboolean
+read_r3 (xmlNode     *root,
+         Collection  *collection,
+         GError     **error)
+{
+  g_autoptr(GHashTable) template_qids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  for (xmlNode *node = root->children; node != NULL; node = node->next)
+    {
+      if (node->type == XML_ELEMENT_NODE
+          && !read_r3_domain (node, collection, template_qids, error))
+        return FALSE;
+    }
+
+  resolve_r3_templates (collection, template_qids);
+
+  return TRUE;
+}
+
+/* Parsing */
+
+static void
+ensure_libxml (void)
+{
+  static gsize initialized = 0;
+
+  /* libxml2 sets up its global state lazily, which is not thread-safe. */
+  if (g_once_init_enter (&initialized))
+    {
+      xmlInitParser ();
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+static void
+dtd_found_cb (void          *user_data,
+              const xmlChar *name,
+              const xmlChar *external_id,
+              const xmlChar *system_id)
+{
+  xmlParserCtxtPtr ctxt = user_data;
+  ParseState *state = ctxt->_private;
+
+  state->saw_dtd = TRUE;
+  xmlStopParser (ctxt);
+}
+
+static void
+entity_found_cb (void          *user_data,
+                 const xmlChar *name,
+                 int            type,
+                 const xmlChar *public_id,
+                 const xmlChar *system_id,
+                 xmlChar       *content)
+{
+  dtd_found_cb (user_data, name, public_id, system_id);
+}
+
+static void
+error_cb (void        *user_data,
+          xmlErrorPtr  xml_error)
+{
+  xmlParserCtxtPtr ctxt = user_data;
+  ParseState *state = ctxt->_private;
+  const char *message;
+  gsize len;
+
+  if (state->first_error != NULL || xml_error == NULL || xml_error->message == NULL)
+    return;
+
+  /* The message may quote the document: keep one short line of it. */
+  message = xml_error->message;
+  len = MIN (strcspn (message, "\r\n"), MAX_ERROR_LEN);
+  state->first_error = g_utf8_make_valid (message, len);
+  state->first_error_line = xml_error->line;
+}
+
+static xmlDoc *
+read_document (const char  *data,
+               gsize        len,
+               GError     **error)
+{
+  ParseState state = { FALSE, NULL, 0 };
+  xmlParserCtxtPtr ctxt;
+  xmlDoc *doc;
+
+  ensure_libxml ();
+
+  ctxt = xmlNewParserCtxt ();
+  if (ctxt == NULL)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_NEEDS_MEMORY,
+                   _("There is not enough memory to read the list of qubes. "
+                     "Close other programs and try again."));
+      return NULL;
+    }
+
+  ctxt->_private = &state;
+  ctxt->sax->internalSubset = dtd_found_cb;
+  ctxt->sax->entityDecl = entity_found_cb;
+  ctxt->sax->serror = error_cb;
+
+  /* The encoding is forced so that no declared encoding can disguise
+   * markup; Qubes always writes UTF-8. */
+  doc = xmlCtxtReadMemory (ctxt, data, (int) len, "qubes.xml", "UTF-8", PARSE_OPTIONS);
+  xmlFreeParserCtxt (ctxt);
+
+  if (state.saw_dtd)
+    {
+      g_clear_pointer (&doc, xmlFreeDoc);
+      set_damaged (error, _("it contains a document type declaration, which a backup never has."));
+    }
+  else if (doc == NULL)
+    {
+      set_damaged (error, _("the file is not well-formed XML (line %d: %s)."),
+                   state.first_error_line,
+                   state.first_error != NULL ? state.first_error : _("unknown error"));
+    }
+
+  g_free (state.first_error);
+
+  return doc;
+}
+
+GPtrArray *
+qr_qubes_xml_parse (const char  *data,
+                    gsize        len,
+                    GError     **error)
+{
+  Collection collection = { NULL, };
+  xmlDoc *doc;
+  xmlNode *root;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len > QR_QUBES_XML_MAX_SIZE)
+    {
+      set_damaged (error, _("it is larger than %d MiB."), QR_QUBES_XML_MAX_SIZE / (1024 * 1024));
+      return NULL;
+    }
+
+  if (len == 0)
+    {
+      set_damaged (error, _("the file is empty."));
+      return NULL;
+    }
+
+  doc = read_document (data, len, error);
+  if (doc == NULL)
+    return NULL;
+
+  collection.qubes = g_ptr_array_new_with_free_func (g_object_unref);
+  collection.names = g_hash_table_new (g_str_hash, g_str_equal);
+  collection.paths = g_hash_table_new (g_str_hash, g_str_equal);
+
+  root = xmlDocGetRootElement (doc);
+  if (root != NULL && is_element (root, "qubes"))
+    ok = read_r4 (root, &collection, error);
+  else if (root != NULL && is_element (root, "QubesVmCollection"))
+    ok = read_r3 (root, &collection, error);
+  else
+    set_damaged (error, _("it is not a Qubes configuration."));
+
+  xmlFreeDoc (doc);
+
+  if (ok)
+    {
+      GPtrArray *qubes = g_steal_pointer (&collection.qubes);
+
+      collection_clear (&collection);
+      return qubes;
+    }
+
+  collection_clear (&collection);
+
+  return NULL;
+}
