@@ -90,7 +90,7 @@ static const struct
 };
 
 /* The folders an R3 backup kept its qubes in. */
-static const char * const r3_folders[] = { "appvms", "vm-templates", "servicevms" };
+static const char * const r3_folders[] = { "appvms", "vm-templates", "servicevms", NULL };
 
 typedef struct
 {
@@ -243,16 +243,17 @@ is_label_name (const char *name)
 
 /* A qube's folder: "vm12/" in R4, "appvms/work" in R3 (R4 backups of R3
  * systems keep it), and "dom0-home/<user>" for dom0. Nothing else is allowed,
- * as it names where files are read from and written to. */
-static gboolean
-is_backup_path (const char *path,
-                gboolean    is_dom0)
+ * as it names where files are read from and written to. Returns the path in
+ * one spelling, a qube's folder ending in "/" and dom0's home not, or NULL. */
+static char *
+normalize_backup_path (const char *path,
+                       gboolean    is_dom0)
 {
   g_auto(GStrv) parts = NULL;
   guint n_parts;
 
   if (strlen (path) > MAX_VALUE_LEN)
-    return FALSE;
+    return NULL;
 
   parts = g_strsplit (path, "/", -1);
   n_parts = g_strv_length (parts);
@@ -262,16 +263,24 @@ is_backup_path (const char *path,
     n_parts--;
 
   if (is_dom0)
-    return n_parts == 2 && g_str_equal (parts[0], "dom0-home") && is_user_name (parts[1]);
+    {
+      if (n_parts == 2 && g_str_equal (parts[0], "dom0-home") && is_user_name (parts[1]))
+        return g_strconcat (parts[0], "/", parts[1], NULL);
 
-  if (n_parts == 1)
-    return g_str_has_prefix (parts[0], "vm")
-           && strlen (parts[0]) > 2 && strlen (parts[0]) <= 7
-           && is_one_of (parts[0] + 2, DIGITS);
+      return NULL;
+    }
 
-  return n_parts == 2
-         && g_strv_contains (r3_folders, parts[0])
-         && is_qube_name (parts[1]);
+  if (n_parts == 1
+      && g_str_has_prefix (parts[0], "vm")
+      && strlen (parts[0]) > 2 && strlen (parts[0]) <= 7
+      && is_one_of (parts[0] + 2, DIGITS))
+    return g_strconcat (parts[0], "/", NULL);
+
+  if (n_parts == 2 && g_strv_contains (r3_folders, parts[0])
+      && is_qube_name (parts[1]))
+    return g_strconcat (parts[0], "/", parts[1], "/", NULL);
+
+  return NULL;
 }
 
 static char *
@@ -358,6 +367,7 @@ build_qube (const char  *klass,
   g_autoptr(QrQube) qube = NULL;
   gboolean is_admin = g_strcmp0 (klass, "AdminVM") == 0;
   const char *name = is_admin ? QR_QUBE_DOM0_NAME : values[FIELD_NAME];
+  g_autofree char *path = NULL;
   guint64 number = 0;
 
   if (name == NULL)
@@ -387,7 +397,10 @@ build_qube (const char  *klass,
   if (!parse_boolean (values[FIELD_CONTENT]))
     return g_steal_pointer (&qube);
 
-  if (values[FIELD_PATH] == NULL || !is_backup_path (values[FIELD_PATH], is_admin))
+  if (values[FIELD_PATH] != NULL)
+    path = normalize_backup_path (values[FIELD_PATH], is_admin);
+
+  if (path == NULL)
     {
       set_damaged (error, _("the folder of the qube “%s” is missing or not allowed."), name);
       return NULL;
@@ -401,7 +414,7 @@ build_qube (const char  *klass,
     }
 
   qr_qube_set_included (qube, TRUE);
-  qr_qube_set_backup_path (qube, values[FIELD_PATH]);
+  qr_qube_set_backup_path (qube, path);
   qr_qube_set_backup_size (qube, number);
 
   return g_steal_pointer (&qube);

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 /* The largest qubes.xml accepted (after decompression). */
 #define QR_QUBES_XML_MAX_SIZE (16 * 1024 * 1024)
 
+/* Returns every domain as a QrQube, in document order. The backup path of
+ * an included qube is checked and spelled one way: a qube's folder ends in
+ * "/" ("vm12/", or "appvms/work/" in older backups), dom0's home does not
+ * ("dom0-home/user"). Reads both the R4 <qubes> and the R3
+ * <QubesVmCollection> formats. */
 GPtrArray *qr_qubes_xml_parse (const char  *data,
                                gsize        len,
                                GError     **error);

@@ -139,11 +139,11 @@ test_r4_sample (void)
 
   qube = find_qube (qubes, "test-d8test");
   assert_qube (qube, "AppVM", 20, "gray", "#555753", "debian-8");
-  assert_backup (qube, TRUE, "appvms/test-d8test", 20971520);
+  assert_backup (qube, TRUE, "appvms/test-d8test/", 20971520);
 
   qube = find_qube (qubes, "test-proxy");
   assert_qube (qube, "AppVM", 30, "red", "#cc0000", "debian-8");
-  assert_backup (qube, TRUE, "appvms/test-proxy", 209715200);
+  assert_backup (qube, TRUE, "appvms/test-proxy/", 209715200);
 
   qube = find_qube (qubes, "debian-8");
   assert_qube (qube, "TemplateVM", 16, "black", "#000000", NULL);
@@ -156,19 +156,19 @@ test_r4_sample (void)
 
   qube = find_qube (qubes, "test-fedora-25-clone");
   assert_qube (qube, "TemplateVM", 7, "black", "#000000", NULL);
-  assert_backup (qube, TRUE, "vm-templates/test-fedora-25-clone", 2097152000);
+  assert_backup (qube, TRUE, "vm-templates/test-fedora-25-clone/", 2097152000);
 
   qube = find_qube (qubes, "test-custom-template-appvm");
   assert_qube (qube, "AppVM", 31, "yellow", "#edd400", "test-fedora-25-clone");
-  assert_backup (qube, TRUE, "appvms/test-custom-template-appvm", 20971520);
+  assert_backup (qube, TRUE, "appvms/test-custom-template-appvm/", 20971520);
 
   qube = find_qube (qubes, "test-net");
   assert_qube (qube, "AppVM", 6, "scarlet", "#ff2400", "fedora-25");
-  assert_backup (qube, TRUE, "appvms/test-net", 209715200);
+  assert_backup (qube, TRUE, "appvms/test-net/", 209715200);
 
   qube = find_qube (qubes, "test-hvm");
   assert_qube (qube, "StandaloneVM", 9, "purple", "#75507b", NULL);
-  assert_backup (qube, TRUE, "appvms/test-hvm", 2097152000);
+  assert_backup (qube, TRUE, "appvms/test-hvm/", 2097152000);
 
   qube = find_qube (qubes, "sys-firewall");
   assert_qube (qube, "AppVM", 21, "green", "#73d216", "fedora-25");
@@ -176,7 +176,7 @@ test_r4_sample (void)
 
   qube = find_qube (qubes, "test-standalonevm");
   assert_qube (qube, "StandaloneVM", 4, "blue", "#3465a4", NULL);
-  assert_backup (qube, TRUE, "appvms/test-standalonevm", 2097152000);
+  assert_backup (qube, TRUE, "appvms/test-standalonevm/", 2097152000);
 
   for (guint i = 0; i < qubes->len; i++)
     g_assert_cmpint (qr_qube_is_dom0 (g_ptr_array_index (qubes, i)), ==, i == 3);
@@ -214,28 +214,28 @@ test_r3_sample (void)
 
   qube = find_qube (qubes, "test-work");
   assert_qube (qube, "AppVM", 5, "green", "#73d216", "fedora-20-x64");
-  assert_backup (qube, TRUE, "appvms/test-work", 0);
+  assert_backup (qube, TRUE, "appvms/test-work/", 0);
 
   /* The template comes earlier in the file; its qid is 9. */
   qube = find_qube (qubes, "test-custom-template-appvm");
   assert_qube (qube, "AppVM", 10, "yellow", "#edd400", "test-template-clone");
-  assert_backup (qube, TRUE, "appvms/test-custom-template-appvm", 104857600);
+  assert_backup (qube, TRUE, "appvms/test-custom-template-appvm/", 104857600);
 
   qube = find_qube (qubes, "test-template-clone");
   assert_qube (qube, "TemplateVM", 9, "green", "#73d216", NULL);
-  assert_backup (qube, TRUE, "vm-templates/test-template-clone", 104857600);
+  assert_backup (qube, TRUE, "vm-templates/test-template-clone/", 104857600);
 
   qube = find_qube (qubes, "test-standalonevm");
   assert_qube (qube, "StandaloneVM", 11, "blue", "#3465a4", NULL);
-  assert_backup (qube, TRUE, "appvms/test-standalonevm", 104857600);
+  assert_backup (qube, TRUE, "appvms/test-standalonevm/", 104857600);
 
   qube = find_qube (qubes, "test-testproxy");
   assert_qube (qube, "AppVM", 12, "red", "#cc0000", "fedora-20-x64");
-  assert_backup (qube, TRUE, "servicevms/test-testproxy", 104857600);
+  assert_backup (qube, TRUE, "servicevms/test-testproxy/", 104857600);
 
   qube = find_qube (qubes, "test-testhvm");
   assert_qube (qube, "StandaloneVM", 14, "purple", "#75507b", NULL);
-  assert_backup (qube, TRUE, "appvms/test-testhvm", 104857600);
+  assert_backup (qube, TRUE, "appvms/test-testhvm/", 104857600);
 
   qube = find_qube (qubes, "disp50");
   assert_qube (qube, "DispVM", 15, "red", "#cc0000", "fedora-20-x64");
@@ -365,6 +365,8 @@ test_shared_folder (void)
 {
   assert_damaged (R4_DOC (DOMAIN ("AppVM", WORK_PROPS, INCLUDED ("vm12/"))
                           DOMAIN ("AppVM", PROP ("name", "other"), INCLUDED ("vm12/"))));
+  assert_damaged (R4_DOC (DOMAIN ("AppVM", WORK_PROPS, INCLUDED ("vm12"))
+                          DOMAIN ("AppVM", PROP ("name", "other"), INCLUDED ("vm12/"))));
 }
 
 static void
@@ -419,19 +421,30 @@ test_bad_paths (void)
 static void
 test_good_paths (void)
 {
-  const char *paths[] = { "vm12/", "vm12", "vm1", "appvms/work", "vm-templates/debian-12/",
-                          "servicevms/sys-net" };
+  /* A qube's folder always ends in "/", dom0's home never does. */
+  const struct { const char *klass; const char *path; const char *normal; } cases[] = {
+    { "AppVM", "vm12/", "vm12/" },
+    { "AppVM", "vm12", "vm12/" },
+    { "AppVM", "vm1", "vm1/" },
+    { "AppVM", "appvms/work", "appvms/work/" },
+    { "TemplateVM", "vm-templates/debian-12/", "vm-templates/debian-12/" },
+    { "AppVM", "servicevms/sys-net", "servicevms/sys-net/" },
+    { "AdminVM", "dom0-home/user", "dom0-home/user" },
+    { "AdminVM", "dom0-home/alice.b/", "dom0-home/alice.b" },
+  };
 
-  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GPtrArray) qubes = NULL;
-      g_autofree char *text = g_strdup_printf (R4_DOC (DOMAIN ("AppVM", WORK_PROPS,
-                                                               INCLUDED ("%s"))), paths[i]);
+      g_autofree char *text = g_strdup_printf (R4_DOC (DOMAIN ("%s", WORK_PROPS,
+                                                               INCLUDED ("%s"))),
+                                               cases[i].klass, cases[i].path);
 
       qubes = parse (text, &error);
       g_assert_no_error (error);
-      g_assert_cmpstr (qr_qube_get_backup_path (g_ptr_array_index (qubes, 0)), ==, paths[i]);
+      g_assert_cmpstr (qr_qube_get_backup_path (g_ptr_array_index (qubes, 0)), ==,
+                       cases[i].normal);
     }
 }
 
