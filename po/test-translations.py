@@ -9,13 +9,14 @@
 
 The strings are extracted afresh from the files in POTFILES.in, the way
 the build extracts them, and each translation must translate all of them
-(msgcmp; fuzzy entries count as missing) and pass msgfmt --check, which
-catches format directives that would crash or garble a message.
+(fuzzy entries count as missing) and pass msgfmt --check, which catches
+format directives that would crash or garble a message.
 
 Usage: test-translations.py PO-DIR SOURCE-ROOT
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,12 +58,35 @@ def run(argv, **kwargs):
                           **kwargs)
 
 
+HEADER = re.compile(r'^msgid ""\nmsgstr ', re.M)
+
+
+def untranslated(po, pot, tmp):
+    """Fails listing each string of POT that PO leaves untranslated or fuzzy."""
+    merged = os.path.join(tmp, "merged.po")
+    result = run(["msgmerge", "--quiet", "--no-fuzzy-matching",
+                  "--output-file=" + merged, po, pot])
+    if result.returncode != 0:
+        return result
+    entries = []
+    for which in ("--untranslated", "--only-fuzzy"):
+        result = run(["msgattrib", "--no-obsolete", "--no-location", which,
+                      merged])
+        if result.returncode != 0:
+            return result
+        # msgattrib prints the header entry too; anything else is missing.
+        entries += [e for e in result.stdout.decode().split("\n\n")
+                    if e.strip() and not HEADER.search(e)]
+    return subprocess.CompletedProcess(result.args, 1 if entries else 0,
+                                       "\n\n".join(entries).encode())
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: %s PO-DIR SOURCE-ROOT" % sys.argv[0], file=sys.stderr)
         return 2
     po_dir, root = sys.argv[1], sys.argv[2]
-    for tool in ("xgettext", "msgfmt", "msgcmp"):
+    for tool in ("xgettext", "msgfmt", "msgmerge", "msgattrib"):
         if shutil.which(tool) is None:
             print("Bail out! %s is not installed" % tool)
             return 1
@@ -98,7 +122,7 @@ def main():
             po = os.path.join(po_dir, lang + ".po")
             check(run(["msgfmt", "--check", "--output-file=" + os.devnull, po]),
                   "%s.po is valid" % lang)
-            check(run(["msgcmp", po, pot]),
+            check(untranslated(po, pot, tmp),
                   "%s.po translates every string" % lang)
 
     print("1..%d" % count)
