@@ -12,7 +12,11 @@ library file managers use, is asked for the type of real backups (made
 the way the Qubes backup tool makes them, with GNU tar), of renamed ones,
 and of ordinary tar files that must not be taken for backups.
 
-Usage: test-mime.py MIME-XML FIXTURE-GENERATOR
+Last, with the desktop file installed beside it and a stand-in for
+qubes-rescue on PATH, "gio open" on a renamed backup (what a double-click
+does) must start qubes-rescue with that file.
+
+Usage: test-mime.py MIME-XML DESKTOP-FILE FIXTURE-GENERATOR
 """
 
 import os
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 QUBES_TYPE = "application/x-qubes-backup"
 TAR_TYPE = "application/x-tar"
@@ -62,12 +67,18 @@ def run(argv, **kwargs):
                           stderr=subprocess.PIPE, **kwargs)
 
 
-def content_type(path, data_home):
+def xdg_env(data_home):
     env = dict(os.environ)
     env["XDG_DATA_HOME"] = data_home
+    # The user's own default applications must not decide the result.
+    env["XDG_CONFIG_HOME"] = os.path.join(data_home, "config")
     env.setdefault("XDG_DATA_DIRS", "/usr/local/share:/usr/share")
+    return env
+
+
+def content_type(path, data_home):
     out = run(["gio", "info", "-a", "standard::content-type", path],
-              env=env).stdout.decode()
+              env=xdg_env(data_home)).stdout.decode()
     for line in out.splitlines():
         line = line.strip()
         if line.startswith("standard::content-type:"):
@@ -131,6 +142,44 @@ def check_type(tap, path, expected, data_home, description, negate=False):
                                           expected, found))
 
 
+def check_double_click(tap, tmp, data_home, desktop_file, backup):
+    """Open a renamed backup the way a file manager does."""
+    description = "opening a renamed backup starts qubes-rescue with it"
+    applications = os.path.join(data_home, "applications")
+    os.makedirs(applications)
+    shutil.copy(desktop_file, applications)
+    if shutil.which("update-desktop-database"):
+        run(["update-desktop-database", applications])
+
+    # A stand-in for the program that records how it was started.
+    bindir = os.path.join(tmp, "bin")
+    os.makedirs(bindir)
+    record = os.path.join(tmp, "started-with")
+    stand_in = os.path.join(bindir, "qubes-rescue")
+    with open(stand_in, "w") as f:
+        f.write('#!/bin/sh\nprintf "%%s\\n" "$@" > "%s.part"\n'
+                'mv "%s.part" "%s"\n' % (record, record, record))
+    os.chmod(stand_in, 0o755)
+
+    path = write(os.path.join(tmp, "from the old laptop.bin"), backup)
+    env = xdg_env(data_home)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    try:
+        run(["gio", "open", path], env=env, timeout=30)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        tap.result(False, description, getattr(e, "stderr", b"").decode())
+        return
+    deadline = time.monotonic() + 20
+    while not os.path.exists(record) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not os.path.exists(record):
+        tap.result(False, description, "qubes-rescue was not started")
+        return
+    with open(record) as f:
+        args = f.read().splitlines()
+    tap.result(args == [path], description, "started with %r" % args)
+
+
 # Names a backup may have: the tool's own, none at all, and misleading ones.
 # A name with exactly one matching glob (such as "x.tar") wins over content
 # in GIO, so such names are not a content test.
@@ -144,11 +193,11 @@ BACKUP_NAMES = [
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: %s MIME-XML FIXTURE-GENERATOR" % sys.argv[0],
+    if len(sys.argv) != 4:
+        print("usage: %s MIME-XML DESKTOP-FILE FIXTURE-GENERATOR" % sys.argv[0],
               file=sys.stderr)
         return 2
-    mime_xml, generator = sys.argv[1], sys.argv[2]
+    mime_xml, desktop_file, generator = sys.argv[1:4]
     for tool in ("update-mime-database", "gio", "tar"):
         if shutil.which(tool) is None:
             print("Bail out! %s is not installed" % tool)
@@ -278,6 +327,9 @@ def main():
                     shutil.copy(generated, path)
                     check_type(tap, path, QUBES_TYPE, data_home,
                                "generated backup named %r" % name)
+
+        check_double_click(tap, tmp, data_home, desktop_file,
+                           backups["GNU tar (./PaxHeaders/)"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tap.finish()
