@@ -170,9 +170,9 @@ components_are_safe (const char *relative)
   return TRUE;
 }
 
-/* Maps an inner-tar path to a path inside the qube's folder: the first
- * component (vm12/ or dom0-home/) is dropped; what remains must be the
- * series' own file, or lie below it for a tree. */
+/* Maps an inner-tar path to a path inside the qube's folder: the qube's
+ * own folder in the backup (vm12/ or dom0-home/) is dropped; what remains
+ * must be the series' own file, or lie below it for a tree. */
 static char *
 relative_path_for_entry (QrExtractJob  *job,
                          const char    *pathname,
@@ -180,7 +180,6 @@ relative_path_for_entry (QrExtractJob  *job,
 {
   const char *series = job->series_path;
   gsize series_len = strlen (series);
-  const char *slash = strchr (series, '/');
   g_autofree char *trimmed = NULL;
   gboolean inside;
 
@@ -212,13 +211,14 @@ relative_path_for_entry (QrExtractJob  *job,
       return NULL;
     }
 
-  if (slash == NULL || !components_are_safe (trimmed))
+  if (!g_str_has_prefix (trimmed, job->strip_prefix) ||
+      !components_are_safe (trimmed + strlen (job->strip_prefix)))
     {
       set_unsafe_error (error, series, pathname, _("a name that leaves its folder"));
       return NULL;
     }
 
-  return g_strdup (trimmed + (slash - series) + 1);
+  return g_strdup (trimmed + strlen (job->strip_prefix));
 }
 
 static gboolean
@@ -513,17 +513,23 @@ extract_entry (struct archive       *a,
                GError              **error)
 {
   const char *pathname = archive_entry_pathname (entry);
-  g_autofree char *relative = relative_path_for_entry (job, pathname, error);
+  g_autofree char *relative = NULL;
   mode_t type = archive_entry_filetype (entry);
-
-  if (relative == NULL)
-    return FALSE;
 
   if (archive_entry_hardlink (entry) != NULL)
     {
       set_unsafe_error (error, job->series_path, pathname, _("a hard link"));
       return FALSE;
     }
+
+  if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+    {
+      set_unsafe_error (error, job->series_path, pathname, _("a device, pipe or socket"));
+      return FALSE;
+    }
+
+  if ((relative = relative_path_for_entry (job, pathname, error)) == NULL)
+    return FALSE;
 
   if (job->kind == QR_EXTRACT_SINGLE_FILE && type != AE_IFREG)
     {
@@ -552,9 +558,7 @@ extract_entry (struct archive       *a,
       return extract_symlink (entry, job, relative, error);
 
     default:
-      set_unsafe_error (error, job->series_path, pathname,
-                        _("a device, pipe or socket"));
-      return FALSE;
+      g_assert_not_reached ();
     }
 }
 
@@ -630,7 +634,7 @@ qr_extract_stream (QrExtractJob       *job,
     }
 
   if (job->kind == QR_EXTRACT_TREE)
-    g_ptr_array_add (job->files, g_strdup (strchr (job->series_path, '/') + 1));
+    g_ptr_array_add (job->files, g_strdup (job->series_path + strlen (job->strip_prefix)));
 
   ret = drain_source (&source, error);
 

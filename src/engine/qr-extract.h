@@ -31,6 +31,7 @@ typedef struct
   QrExtractKind  kind;
   const char    *compression_filter;
   const char    *series_path;
+  const char    *strip_prefix;
   int            dir_fd;
   guint64        bytes_written;
   guint64        apparent_size;

@@ -52,6 +52,7 @@ typedef struct
 {
   QrQube     *qube;
   char       *folder;
+  char       *strip_prefix;
   GPtrArray  *series;
   GPtrArray  *requests;
   GError     *error;
@@ -150,6 +151,7 @@ plan_free (Plan *plan)
 {
   g_clear_object (&plan->qube);
   g_free (plan->folder);
+  g_free (plan->strip_prefix);
   g_clear_pointer (&plan->series, g_ptr_array_unref);
   g_clear_pointer (&plan->requests, g_ptr_array_unref);
   g_clear_pointer (&plan->files, g_ptr_array_unref);
@@ -545,6 +547,7 @@ extract_series (QrRestore *self,
   job.kind = qr_qube_is_dom0 (plan->qube) ? QR_EXTRACT_TREE : QR_EXTRACT_SINGLE_FILE;
   job.compression_filter = header->compressed ? header->compression_filter : NULL;
   job.series_path = series->path;
+  job.strip_prefix = plan->strip_prefix;
   job.dir_fd = qube_fd;
   job.files = plan->files;
 
@@ -910,6 +913,24 @@ queue_keys (QrRestore *self,
     }
 }
 
+/* What of an inner tar's paths names the qube's folder in the backup:
+ * "vm12/" for vm12/private.img, "dom0-home/" for dom0-home/user/... */
+static char *
+dup_strip_prefix (QrQube *qube)
+{
+  const char *path = qr_qube_get_backup_path (qube);
+  const char *slash;
+
+  if (path == NULL)
+    return g_strdup ("");
+
+  if (g_str_has_suffix (path, "/"))
+    return g_strdup (path);
+
+  slash = strrchr (path, '/');
+  return slash ? g_strndup (path, slash - path + 1) : g_strdup ("");
+}
+
 static void
 make_plans (QrRestore *self)
 {
@@ -920,6 +941,7 @@ make_plans (QrRestore *self)
 
       plan->qube = g_object_ref (qube);
       plan->folder = g_strdup (qr_qube_is_dom0 (qube) ? "dom0-home" : qr_qube_get_name (qube));
+      plan->strip_prefix = dup_strip_prefix (qube);
       plan->series = _qr_backup_list_series (self->backup, qube);
       plan->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) qr_kdf_request_unref);
       plan->files = g_ptr_array_new_with_free_func (g_free);
@@ -1130,9 +1152,41 @@ select_default (QrRestore *self)
     }
 }
 
+static guint64
+archive_position (QrRestore *self,
+                  QrQube    *qube)
+{
+  g_autoptr(GPtrArray) series = _qr_backup_list_series (self->backup, qube);
+  QrSeries *first;
+
+  if (series->len == 0)
+    return 0;
+
+  first = g_ptr_array_index (series, 0);
+  if (first->chunks->len == 0)
+    return 0;
+
+  return ((const QrArchiveMember *) g_ptr_array_index (first->chunks, 0))->offset;
+}
+
+static int
+compare_position (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  guint64 pa = archive_position (user_data, *(QrQube **) a);
+  guint64 pb = archive_position (user_data, *(QrQube **) b);
+
+  return pa < pb ? -1 : pa > pb;
+}
+
+/* Qubes are restored in the order their data lies in the backup, so the
+ * disk holding it is read front to back. */
 static void
 create_items (QrRestore *self)
 {
+  g_ptr_array_sort_with_data (self->selection, compare_position, self);
+
   for (guint i = 0; i < self->selection->len; i++)
     {
       g_autoptr(QrRestoreItem) item = qr_restore_item_new (g_ptr_array_index (self->selection, i));
