@@ -1,0 +1,202 @@
+/* qr-cli-mount.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "qr-cli.h"
+#include "qr-error.h"
+#include "qr-mount.h"
+
+/* One run of an async mount call, driven by a private main loop. */
+typedef struct
+{
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  GAsyncResult *result;
+} Run;
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Run *run = user_data;
+
+  run->result = g_object_ref (result);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+run_interrupt_cb (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_cancellable_cancel (run->cancellable);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_init (Run *run)
+{
+  run->loop = g_main_loop_new (NULL, FALSE);
+  run->cancellable = g_cancellable_new ();
+  run->result = NULL;
+}
+
+/* Waits for the call started with run_done_cb, cancelling it on Ctrl+C so
+ * that whatever it attached is detached again. */
+static void
+run_wait (Run *run)
+{
+  guint sigint_id = g_unix_signal_add (SIGINT, run_interrupt_cb, run);
+  guint sigterm_id = g_unix_signal_add (SIGTERM, run_interrupt_cb, run);
+
+  g_main_loop_run (run->loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+}
+
+static void
+run_clear (Run *run)
+{
+  g_clear_pointer (&run->loop, g_main_loop_unref);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->result);
+}
+
+/* Without a terminal, polkit has nobody to ask for a password. */
+static QrMountFlags
+interaction_flags (void)
+{
+  return isatty (STDIN_FILENO) ? QR_MOUNT_FLAGS_NONE : QR_MOUNT_FLAGS_NO_USER_INTERACTION;
+}
+
+/* Parses "SUBCOMMAND IMAGE [options]" and returns the image, or NULL after
+ * reporting a usage error. */
+static GFile *
+parse_image (GOptionContext  *context,
+             int             *argc,
+             char          ***argv,
+             GError         **error)
+{
+  if (!g_option_context_parse (context, argc, argv, error))
+    return NULL;
+
+  if (*argc != 2)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           *argc < 2 ? _("Name the image file to use, such as private.img.")
+                                     : _("Name exactly one image file."));
+      return NULL;
+    }
+
+  return g_file_new_for_commandline_arg ((*argv)[1]);
+}
+
+/* Qubes keeps home/user private to uid 1000; say so now rather than leave
+ * the user in front of a folder that will not open. */
+static void
+warn_unreadable (const char *mount_point)
+{
+  g_autofree char *folder = qr_mount_dup_files_folder (mount_point);
+  g_autoptr(GError) error = NULL;
+
+  if (!qr_mount_check_access (folder, &error))
+    g_printerr ("%s\n", error->message);
+}
+
+int
+qr_cli_mount (int    argc,
+              char **argv)
+{
+  gboolean read_write = FALSE;
+  const GOptionEntry entries[] = {
+    { "read-write", 0, 0, G_OPTION_ARG_NONE, &read_write,
+      N_("Attach and mount the image writable (recovery never needs this)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) image = NULL;
+  g_auto(GStrv) mount_points = NULL;
+  QrMountFlags flags;
+  Run run;
+
+  context = g_option_context_new (_("IMAGE - mount a restored disk image"));
+  g_option_context_set_summary (context,
+                                _("Attaches IMAGE (a private.img or root.img) read-only "
+                                  "and mounts its filesystems.\nPrints each mount point "
+                                  "on its own line."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  image = parse_image (context, &argc, &argv, &error);
+  if (image == NULL)
+    return qr_cli_report_error (error);
+
+  flags = interaction_flags ();
+  if (read_write)
+    flags |= QR_MOUNT_FLAGS_READ_WRITE;
+
+  run_init (&run);
+  qr_mount_image_async (image, flags, run.cancellable, run_done_cb, &run);
+  run_wait (&run);
+  mount_points = qr_mount_image_finish (run.result, &error);
+  run_clear (&run);
+
+  if (mount_points == NULL)
+    return qr_cli_report_error (error);
+
+  for (guint i = 0; mount_points[i] != NULL; i++)
+    g_print ("%s\n", mount_points[i]);
+
+  for (guint i = 0; mount_points[i] != NULL; i++)
+    warn_unreadable (mount_points[i]);
+
+  return QR_EXIT_OK;
+}
+
+int
+qr_cli_unmount (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) image = NULL;
+  gboolean released;
+  Run run;
+
+  context = g_option_context_new (_("IMAGE - unmount and detach a disk image"));
+  g_option_context_set_summary (context,
+                                _("Unmounts every filesystem of IMAGE and detaches it, "
+                                  "whichever program attached it."));
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  image = parse_image (context, &argc, &argv, &error);
+  if (image == NULL)
+    return qr_cli_report_error (error);
+
+  run_init (&run);
+  qr_mount_release_async (image, interaction_flags (), run.cancellable, run_done_cb, &run);
+  run_wait (&run);
+  released = qr_mount_release_finish (run.result, &error);
+  run_clear (&run);
+
+  if (!released)
+    return qr_cli_report_error (error);
+
+  return QR_EXIT_OK;
+}
