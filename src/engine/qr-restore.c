@@ -483,11 +483,12 @@ stream_read_cb (gpointer     user_data,
   if (state->ended)
     return 0;
 
-  if (state->current != NULL && state->current->length == 0)
-    release_message (self, g_steal_pointer (&state->current));
-
-  if (state->current == NULL)
+  /* An empty chunk (a stream ending on a chunk boundary) is no data; a
+   * zero return would wrongly tell libarchive the stream ended. */
+  while (state->current == NULL || state->current->length == 0)
     {
+      release_message (self, g_steal_pointer (&state->current));
+
       message = g_async_queue_pop (self->queue);
 
       if (message->type == MESSAGE_END_SERIES)
@@ -556,7 +557,8 @@ extract_series (QrRestore *self,
       release_message (self, g_steal_pointer (&state.current));
       if (!state.ended)
         skip_series (self);
-      if (is_fatal (error))
+      /* A stream the reader aborted failed for the reader's reason. */
+      if (!g_atomic_int_get (&plan->failed) && is_fatal (error))
         set_fatal (self, error);
       fail_plan (self, index, g_steal_pointer (&error));
     }
