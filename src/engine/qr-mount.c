@@ -41,6 +41,9 @@
 /* After AlreadyMounted, the MountPoints change may still be on its way. */
 #define MOUNT_POINTS_TIMEOUT_SECONDS 5
 
+/* After a detach, until udisks has processed the uevents. */
+#define SETTLE_TIMEOUT_SECONDS 5
+
 /* Mount and Unmount may wait for the user to type a password. */
 #define CALL_TIMEOUT_MSEC G_MAXINT
 
@@ -79,7 +82,7 @@ typedef struct
   int                 image_fd;
 
   GDBusObjectManager *manager;
-  TaskFunc         with_manager;
+  TaskFunc            with_manager;
   Waiter             *waiter;
 
   /* Mounting: the loop device being probed, those this call attached,
@@ -327,9 +330,34 @@ dup_device_name (Op         *op,
   return g_path_get_basename (device);
 }
 
-/* The loop devices whose backing file is our image. */
+/* Whether the kernel still has @loop_path backed by our image. udisks
+ * learns of a detach only from a later uevent, so its objects can show a
+ * device that is gone; when sysfs cannot say, we trust udisks. */
+static gboolean
+kernel_agrees (Op         *op,
+               const char *loop_path)
+{
+  g_autofree char *name = dup_device_name (op, loop_path);
+  g_autofree char *sys_path = g_build_filename ("/sys/class/block", name, NULL);
+  g_autofree char *backing_path = g_build_filename (sys_path, "loop", "backing_file", NULL);
+  g_autofree char *backing = NULL;
+
+  if (!g_file_test (sys_path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+
+  if (!g_file_get_contents (backing_path, &backing, NULL, NULL))
+    return FALSE;
+
+  g_strchomp (backing);
+
+  return g_str_equal (backing, op->backing_path);
+}
+
+/* The loop devices whose backing file is our image, as udisks shows them,
+ * or with @check_kernel only those the kernel confirms. */
 static GPtrArray *
-find_loops (Op *op)
+find_loops (Op       *op,
+            gboolean  check_kernel)
 {
   g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (op->manager);
   GPtrArray *loops = g_ptr_array_new_with_free_func (g_free);
@@ -340,11 +368,25 @@ find_loops (Op *op)
       g_autoptr(GDBusProxy) loop = get_iface (op, path, IFACE_LOOP);
       g_autofree char *backing = dup_bytestring_property (loop, "BackingFile");
 
-      if (backing != NULL && g_str_equal (backing, op->backing_path))
-        g_ptr_array_add (loops, g_strdup (path));
+      if (backing == NULL || !g_str_equal (backing, op->backing_path))
+        continue;
+
+      if (check_kernel && !kernel_agrees (op, path))
+        continue;
+
+      g_ptr_array_add (loops, g_strdup (path));
     }
 
   return loops;
+}
+
+/* Whether udisks has caught up with the image's loop devices going away. */
+static gboolean
+no_loops_left (GTask *task)
+{
+  g_autoptr(GPtrArray) loops = find_loops (g_task_get_task_data (task), FALSE);
+
+  return loops->len == 0;
 }
 
 static int
@@ -592,6 +634,14 @@ build_options (Op         *op,
   return g_variant_builder_end (&builder);
 }
 
+static GDBusConnection *
+get_connection (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  return g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (op->manager));
+}
+
 /* The task's reference goes to the call; @callback takes it back. Teardown
  * after a failure passes no cancellable, so that it runs to the end. */
 static void
@@ -604,12 +654,9 @@ call_udisks (GTask               *task,
              GCancellable        *cancellable,
              GAsyncReadyCallback  callback)
 {
-  Op *op = g_task_get_task_data (task);
-  GDBusObjectManagerClient *client = G_DBUS_OBJECT_MANAGER_CLIENT (op->manager);
-
-  g_dbus_connection_call_with_unix_fd_list (g_dbus_object_manager_client_get_connection (client),
-                                            UDISKS_NAME, object_path, interface, method,
-                                            parameters, NULL, G_DBUS_CALL_FLAGS_NONE,
+  g_dbus_connection_call_with_unix_fd_list (get_connection (task), UDISKS_NAME,
+                                            object_path, interface, method, parameters,
+                                            NULL, G_DBUS_CALL_FLAGS_NONE,
                                             CALL_TIMEOUT_MSEC, fd_list, cancellable,
                                             callback, g_object_ref (task));
 }
@@ -619,11 +666,9 @@ call_udisks_finish (GTask         *task,
                     GAsyncResult  *result,
                     GError       **error)
 {
-  Op *op = g_task_get_task_data (task);
-  GDBusObjectManagerClient *client = G_DBUS_OBJECT_MANAGER_CLIENT (op->manager);
+  GDBusConnection *connection = get_connection (task);
 
-  return g_dbus_connection_call_with_unix_fd_list_finish (g_dbus_object_manager_client_get_connection (client),
-                                                          NULL, result, error);
+  return g_dbus_connection_call_with_unix_fd_list_finish (connection, NULL, result, error);
 }
 
 static void
@@ -702,7 +747,7 @@ start_op (GFile               *image,
 }
 
 static void
-get_manager (GTask       *task,
+get_manager (GTask    *task,
              TaskFunc  with_manager)
 {
   Op *op = g_task_get_task_data (task);
@@ -1420,6 +1465,20 @@ attach_image (GTask *task)
   loop_setup (task, NULL, image_attached_cb);
 }
 
+static void
+settled_then_attach (GTask    *task,
+                     gboolean  timed_out)
+{
+  if (!fail_if_cancelled (task))
+    attach_image (task);
+}
+
+static void
+settle_then_attach (GTask *task)
+{
+  wait_until (task, no_loops_left, SETTLE_TIMEOUT_SECONDS, settled_then_attach);
+}
+
 /* Every mount point of the filesystems on @loops. */
 static void
 collect_mount_points (Op        *op,
@@ -1453,7 +1512,7 @@ static void
 mount_with_manager (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) loops = find_loops (op);
+  g_autoptr(GPtrArray) loops = find_loops (op, TRUE);
   g_autoptr(GDBusProxy) block = NULL;
 
   op->filesystems = g_ptr_array_new_with_free_func (g_free);
@@ -1487,7 +1546,7 @@ mount_with_manager (GTask *task)
   /* Attached but not mounted: start again from a clean state. */
   for (guint i = 0; i < loops->len; i++)
     queue_release_loop (op, g_ptr_array_index (loops, i));
-  run_calls (task, attach_image);
+  run_calls (task, settle_then_attach);
 }
 
 static gboolean
@@ -1570,15 +1629,33 @@ qr_mount_image_finish (GAsyncResult  *result,
 /* Releasing */
 
 static void
+release_settled_then (GTask    *task,
+                      gboolean  timed_out)
+{
+  if (timed_out)
+    g_debug ("udisks still shows loop devices of the released image");
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Returns once udisks shows the image detached, so that whoever asks next
+ * (this process or another) does not find stale devices. */
+static void
+release_settle (GTask *task)
+{
+  wait_until (task, no_loops_left, SETTLE_TIMEOUT_SECONDS, release_settled_then);
+}
+
+static void
 release_with_manager (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) loops = find_loops (op);
+  g_autoptr(GPtrArray) loops = find_loops (op, TRUE);
 
   for (guint i = 0; i < loops->len; i++)
     queue_release_loop (op, g_ptr_array_index (loops, i));
 
-  run_calls (task, calls_done);
+  run_calls (task, release_settle);
 }
 
 void
@@ -1616,7 +1693,7 @@ static void
 find_with_manager (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) loops = find_loops (op);
+  g_autoptr(GPtrArray) loops = find_loops (op, TRUE);
 
   collect_mount_points (op, loops);
   return_mount_points (task);
