@@ -479,6 +479,7 @@ typedef struct
   gint64     started;
   char      *last_line;
   gsize      line_width;
+  guint      n_failed;
 } Printer;
 
 static const char *
@@ -596,7 +597,10 @@ on_item_state_cb (QrRestoreItem *item,
     case QR_RESTORE_STATE_FAILED:
       clear_progress_line (printer);
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_printerr (_("%s: FAILED: %s\n"), qr_qube_get_name (qube), error->message);
+        {
+          g_printerr (_("%s: FAILED: %s\n"), qr_qube_get_name (qube), error->message);
+          printer->n_failed++;
+        }
       break;
 
     case QR_RESTORE_STATE_WAITING:
@@ -715,6 +719,17 @@ run_restore (Options      *options,
       g_signal_handlers_disconnect_by_data (item, &printer);
     }
   g_free (printer.last_line);
+
+  /* Each failed qube already said why; end with how many. */
+  if (!ok && printer.n_failed > 0)
+    {
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "qubes-rescue-cli: %u of %u qubes failed.\n",
+                               "qubes-rescue-cli: %u of %u qubes failed.\n",
+                               g_list_model_get_n_items (items)),
+                  printer.n_failed, g_list_model_get_n_items (items));
+      return qr_error_get_exit_code (error);
+    }
 
   if (!ok)
     return qr_cli_report_error (error);
