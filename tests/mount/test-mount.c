@@ -531,6 +531,59 @@ test_second_process (void)
   assert_released (image, mount_points);
 }
 
+/* Attached and mounted by someone else, as the desktop does when the user
+ * opens an image in the file manager: shown as it is, and still released. */
+static void
+test_opened_elsewhere (void)
+{
+  g_autofree char *image = NULL;
+  g_autofree char *setup = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *losetup = NULL;
+  g_auto(GStrv) mount_points = NULL;
+  g_auto(GStrv) words = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  int status;
+
+  if (!ready_for_udisks ())
+    return;
+  if (!have_program ("udisksctl", &reason))
+    {
+      g_test_skip (reason);
+      return;
+    }
+
+  image = make_private_img ();
+  setup = run_capture ((const char * const []) {
+                         "udisksctl", "loop-setup", "--no-user-interaction",
+                         "--read-only", "--file", image, NULL
+                       }, &status);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  /* "Mapped file IMAGE as /dev/loopN." */
+  words = g_strsplit (g_strstrip (setup), " ", -1);
+  g_assert_cmpuint (g_strv_length (words), >=, 2);
+  device = g_strdup (words[g_strv_length (words) - 1]);
+  device[strlen (device) - 1] = '\0';
+  RUN ("udisksctl", "mount", "--no-user-interaction", "--block-device", device);
+
+  mount_points = mount_image (image, QR_MOUNT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (mount_points), ==, 1);
+  assert_hello (mount_points[0]);
+
+  /* Still the one loop device. */
+  losetup = run_capture ((const char * const []) { "losetup", "-j", image, NULL }, &status);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (g_strstrip (losetup), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_true (g_str_has_prefix (lines[0], device));
+
+  release_and_check (image, mount_points);
+}
+
 static void
 test_busy (void)
 {
@@ -786,6 +839,7 @@ main (int   argc,
   g_test_add_func ("/qr/mount/gpt-root", test_gpt_root);
   g_test_add_func ("/qr/mount/journal-recovery", test_journal_recovery);
   g_test_add_func ("/qr/mount/second-process", test_second_process);
+  g_test_add_func ("/qr/mount/opened-elsewhere", test_opened_elsewhere);
   g_test_add_func ("/qr/mount/busy", test_busy);
   g_test_add_func ("/qr/mount/no-filesystem", test_no_filesystem);
 
