@@ -23,10 +23,10 @@ typedef enum
 
 /* Attaches @image (a local file) through udisks as a loop device and mounts
  * every filesystem on it: the image itself for a private.img, each
- * partition that carries one for a partitioned root.img. An image that is
- * already attached (by this or an earlier process) is reused. The result
- * is a NULL-terminated array of mount points, never empty. On failure,
- * whatever this call attached is detached again. */
+ * partition that carries one for a partitioned root.img. An image already
+ * mounted (by an earlier run, or by the desktop) is shown as it is. The
+ * result is a NULL-terminated array of mount points, never empty. On
+ * failure, whatever this call attached is detached again. */
 void       qr_mount_image_async        (GFile                *image,
                                         QrMountFlags          flags,
                                         GCancellable         *cancellable,
@@ -61,7 +61,8 @@ char      *qr_mount_dup_files_folder   (const char           *mount_point);
 
 /* Whether the current user may open @path. Qubes keeps home/user owned by
  * uid 1000 with mode 0700, which another desktop user cannot enter; the
- * error says so in plain words, with the way forward. */
+ * error (QR_ERROR_NOT_AUTHORIZED) says so in plain words, with the way
+ * forward. */
 gboolean   qr_mount_check_access       (const char           *path,
                                         GError              **error);
 
