@@ -1,0 +1,26 @@
+/* qr-page-done.h
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "qr-page.h"
+#include "qr-restore.h"
+
+G_BEGIN_DECLS
+
+#define QR_TYPE_PAGE_DONE (qr_page_done_get_type ())
+
+G_DECLARE_FINAL_TYPE (QrPageDone, qr_page_done, QR, PAGE_DONE, QrPage)
+
+GtkWidget  *qr_page_done_new               (void);
+void        qr_page_done_set_result        (QrPageDone   *self,
+                                            QrRestore    *restore,
+                                            const GError *error);
+const char *qr_page_done_get_summary_title (QrPageDone   *self);
+gboolean    qr_page_done_get_succeeded     (QrPageDone   *self);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* qr-result-row.h
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "qr-restore-item.h"
+
+G_BEGIN_DECLS
+
+#define QR_TYPE_RESULT_ROW (qr_result_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (QrResultRow, qr_result_row, QR, RESULT_ROW, GtkListBoxRow)
+
+GtkWidget     *qr_result_row_new          (QrRestoreItem *item,
+                                           gboolean       verify_only);
+QrRestoreItem *qr_result_row_get_item     (QrResultRow   *self);
+const char    *qr_result_row_get_summary  (QrResultRow   *self);
+
+G_END_DECLS

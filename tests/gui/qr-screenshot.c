@@ -1,0 +1,257 @@
+/* qr-screenshot.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "qr-page-choose.h"
+#include "qr-page-restore.h"
+#include "qr-page-unlock.h"
+#include "qr-test-utils.h"
+
+/* Renders every page of the wizard, and each error state, to PNG files,
+ * at a desktop and a phone width, in the light and the dark style:
+ *
+ *   qr-screenshot OUTPUT-FOLDER
+ *
+ * It walks the real wizard over real generated backups, so what it draws
+ * is what a user sees. */
+
+typedef struct
+{
+  char *dir;
+  char *out_dir;
+  char *fast;
+  char *slow;
+  char *damaged;
+  char *partial;
+  char *not_backup;
+} Backups;
+
+typedef struct
+{
+  int         width;
+  int         height;
+  const char *style;
+} Variant;
+
+static void
+save_png (GtkWidget  *widget,
+          const char *out_dir,
+          const char *state,
+          Variant    *variant)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%d-%s.png", state, variant->width, variant->style);
+  g_autofree char *path = g_build_filename (out_dir, name, NULL);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width;
+  int height;
+
+  qr_test_settle (400);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_error ("Could not write %s", path);
+
+  g_print ("%s (%d×%d)\n", path, width, height);
+}
+
+static void
+shoot (QrWindow   *window,
+       Backups    *backups,
+       const char *state,
+       Variant    *variant)
+{
+  save_png (GTK_WIDGET (window), backups->out_dir, state, variant);
+}
+
+static void
+open_file (QrWindow   *window,
+           const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  qr_window_open_file (window, file);
+}
+
+static void
+type_passphrase (QrWindow   *window,
+                 const char *passphrase)
+{
+  GtkWidget *entry = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_UNLOCK, "entry");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), passphrase);
+  qr_test_press_enter (entry);
+}
+
+static void
+restore_into (QrWindow   *window,
+              Backups    *backups,
+              const char *path,
+              const char *action)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (backups->dir);
+  GtkWidget *choose;
+
+  qr_test_open_and_unlock (window, path);
+  choose = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_CHOOSE, NULL);
+  qr_page_choose_set_parent_folder (QR_PAGE_CHOOSE (choose), folder);
+  gtk_widget_activate_action (GTK_WIDGET (window), action, NULL);
+  qr_test_wait_for_page (window, "done");
+}
+
+static gboolean
+restore_under_way (gpointer data)
+{
+  QrWindow *window = data;
+  GtkWidget *page = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_RESTORE, NULL);
+  QrRestore *restore = qr_page_restore_get_restore (QR_PAGE_RESTORE (page));
+
+  return restore != NULL && qr_restore_get_fraction (restore) > 0.3;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return qr_test_find_dialog () != NULL;
+}
+
+static void
+shoot_variant (Backups *backups,
+               Variant *variant)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  QrWindow *window;
+  g_autoptr(GFile) folder = g_file_new_for_path (backups->dir);
+  AdwMessageDialog *dialog;
+
+  adw_style_manager_set_color_scheme (style, g_str_equal (variant->style, "dark")
+                                               ? ADW_COLOR_SCHEME_FORCE_DARK
+                                               : ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  window = qr_test_new_window (variant->width, variant->height);
+  shoot (window, backups, "open", variant);
+
+  open_file (window, backups->not_backup);
+  qr_test_wait_for_page (window, "open");
+  shoot (window, backups, "open-not-a-backup", variant);
+
+  open_file (window, backups->slow);
+  qr_test_wait_for_page (window, "unlock");
+  shoot (window, backups, "unlock", variant);
+
+  type_passphrase (window, "wrong passphrase");
+  qr_test_settle (100);
+  shoot (window, backups, "unlock-checking", variant);
+  qr_test_wait_for_page (window, "unlock");
+  shoot (window, backups, "unlock-wrong-passphrase", variant);
+
+  type_passphrase (window, QR_TEST_PASSPHRASE);
+  qr_test_wait_for_page (window, "choose");
+  qr_page_choose_set_parent_folder (QR_PAGE_CHOOSE (qr_test_find_child (GTK_WIDGET (window),
+                                                                        QR_TYPE_PAGE_CHOOSE,
+                                                                        NULL)),
+                                    folder);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.go-next", NULL);
+  qr_test_wait_until (restore_under_way, window, QR_TEST_TIMEOUT_SECONDS);
+  shoot (window, backups, "restore", variant);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-restore", NULL);
+  qr_test_wait_until (dialog_shown, NULL, 10);
+  dialog = qr_test_find_dialog ();
+  save_png (GTK_WIDGET (dialog), backups->out_dir, "restore-cancel-dialog", variant);
+  adw_message_dialog_response (dialog, "accept");
+  qr_test_wait_for_page (window, "choose");
+  shoot (window, backups, "restore-cancelled", variant);
+
+  open_file (window, backups->fast);
+  qr_test_wait_for_page (window, "unlock");
+  type_passphrase (window, QR_TEST_PASSPHRASE);
+  qr_test_wait_for_page (window, "choose");
+  shoot (window, backups, "choose", variant);
+
+  restore_into (window, backups, backups->fast, "win.go-next");
+  shoot (window, backups, "done", variant);
+
+  restore_into (window, backups, backups->fast, "win.verify-backup");
+  shoot (window, backups, "done-verified", variant);
+
+  restore_into (window, backups, backups->partial, "win.go-next");
+  shoot (window, backups, "done-partly-damaged", variant);
+
+  restore_into (window, backups, backups->damaged, "win.go-next");
+  shoot (window, backups, "done-damaged", variant);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *fast_args[] = { "--qubes", "full", NULL };
+  const char *slow_args[] = { "--qubes", "full", "--logN", "16", NULL };
+  const char *damaged_args[] = { "--qubes", "small", "--corrupt-member",
+                                 "vm12/private.img.003.enc", NULL };
+  const char *partial_args[] = { "--qubes", "full", "--corrupt-member",
+                                 "vm15/private.img.002.enc", NULL };
+  Variant variants[] = {
+    { 1000, 700, "light" },
+    { 1000, 700, "dark" },
+    { 360, 700, "light" },
+    { 360, 700, "dark" },
+  };
+  Backups backups = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (argc != 2)
+    {
+      g_printerr ("Usage: %s OUTPUT-FOLDER\n", argv[0]);
+      return 2;
+    }
+
+  backups.out_dir = g_strdup (argv[1]);
+
+  if (!qr_test_init_display (&argc, &argv))
+    {
+      g_printerr ("No display; run under xvfb-run\n");
+      return 1;
+    }
+
+  g_mkdir_with_parents (backups.out_dir, 0755);
+  backups.dir = g_dir_make_tmp ("qr-screenshot-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  backups.fast = qr_test_make_backup (backups.dir, "qubes-backup-2024-05-01T120000", fast_args);
+  backups.slow = qr_test_make_backup (backups.dir, "qubes-backup-2024-04-01T090000", slow_args);
+  backups.damaged = qr_test_make_backup (backups.dir, "damaged", damaged_args);
+  backups.partial = qr_test_make_backup (backups.dir, "partial", partial_args);
+  backups.not_backup = g_build_filename (backups.dir, "holiday-photos.zip", NULL);
+  g_file_set_contents (backups.not_backup, "PK\003\004 not a Qubes backup", -1, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    shoot_variant (&backups, &variants[i]);
+
+  g_print ("Backups and restored files are left in %s\n", backups.dir);
+  return 0;
+}

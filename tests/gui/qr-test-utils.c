@@ -1,0 +1,239 @@
+/* qr-test-utils.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+
+#include "qr-application.h"
+#include "qr-page-unlock.h"
+#include "qr-test-utils.h"
+
+static GtkApplication *application;
+
+/* What gtk_test_init() does, except that a missing display is reported
+ * rather than fatal, so the tests can skip. */
+gboolean
+qr_test_init_display (int    *argc,
+                      char ***argv)
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+
+  g_test_init (argc, argv, NULL);
+  gtk_disable_setlocale ();
+  setlocale (LC_ALL, "C.UTF-8");
+
+  return gtk_init_check ();
+}
+
+/* Makes a real backup with the fixture generator, with QR_TEST_PASSPHRASE
+ * and a manifest at PATH.json. Returns the backup's path. */
+char *
+qr_test_make_backup (const char         *dir,
+                     const char         *name,
+                     const char * const *extra_args)
+{
+  const char *generator = g_getenv ("QR_FIXTURE_GENERATOR");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *manifest = g_strconcat (path, ".json", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_nonnull (generator);
+
+  g_ptr_array_add (argv, g_strdup ("python3"));
+  g_ptr_array_add (argv, g_strdup (generator));
+  g_ptr_array_add (argv, g_strdup ("--passphrase"));
+  g_ptr_array_add (argv, g_strdup (QR_TEST_PASSPHRASE));
+  g_ptr_array_add (argv, g_strdup ("--chunk-size"));
+  g_ptr_array_add (argv, g_strdup ("65536"));
+  g_ptr_array_add (argv, g_strdup ("--manifest"));
+  g_ptr_array_add (argv, g_strdup (manifest));
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, g_strdup (path));
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("The fixture generator failed: %s", err);
+
+  return g_steal_pointer (&path);
+}
+
+/* One application for the whole test program, registered without a bus
+ * name so that tests never meet a running instance. */
+GtkApplication *
+qr_test_get_application (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (application != NULL)
+    return application;
+
+  application = GTK_APPLICATION (qr_application_new ());
+  g_application_set_flags (G_APPLICATION (application),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (application), NULL, &error);
+  g_assert_no_error (error);
+
+  return application;
+}
+
+QrWindow *
+qr_test_new_window (int width,
+                    int height)
+{
+  QrWindow *window = qr_window_new (qr_test_get_application ());
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  qr_test_settle (100);
+
+  return window;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+qr_test_wait_until (QrTestCondition condition,
+                    gpointer        data,
+                    guint           timeout_seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_seconds, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  return !timed_out;
+}
+
+/* Lets GTK lay out and draw for a moment. */
+void
+qr_test_settle (guint msec)
+{
+  gboolean timed_out = FALSE;
+
+  g_timeout_add (msec, timeout_cb, &timed_out);
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct
+{
+  QrWindow   *window;
+  const char *name;
+} PageWait;
+
+static gboolean
+page_is_visible (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (qr_window_get_visible_page_name (wait->window), wait->name) == 0 &&
+         !qr_window_get_busy (wait->window);
+}
+
+void
+qr_test_wait_for_page (QrWindow   *window,
+                       const char *name)
+{
+  PageWait wait = { window, name };
+
+  if (!qr_test_wait_until (page_is_visible, &wait, QR_TEST_TIMEOUT_SECONDS))
+    g_error ("Timed out waiting for page “%s”; “%s” is shown",
+             name, qr_window_get_visible_page_name (window));
+}
+
+/* The first widget of @type below @root, or, with @template_child, that
+ * child of the first such widget's template. */
+GtkWidget *
+qr_test_find_child (GtkWidget  *root,
+                    GType       type,
+                    const char *template_child)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    {
+      if (template_child == NULL)
+        return root;
+
+      return GTK_WIDGET (gtk_widget_get_template_child (root, type, template_child));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = qr_test_find_child (child, type, template_child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Enter in an entry makes its text widget emit "activate", which the
+ * entry forwards as its own. */
+void
+qr_test_press_enter (GtkWidget *entry)
+{
+  GtkWidget *text = qr_test_find_child (entry, GTK_TYPE_TEXT, NULL);
+
+  g_assert_nonnull (text);
+  g_signal_emit_by_name (text, "activate");
+}
+
+/* Opens the backup as the file manager would, and types the passphrase. */
+void
+qr_test_open_and_unlock (QrWindow   *window,
+                         const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkWidget *entry;
+
+  qr_window_open_file (window, file);
+  qr_test_wait_for_page (window, "unlock");
+
+  entry = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_UNLOCK, "entry");
+  gtk_editable_set_text (GTK_EDITABLE (entry), QR_TEST_PASSPHRASE);
+  qr_test_press_enter (entry);
+  qr_test_wait_for_page (window, "choose");
+}
+
+AdwMessageDialog *
+qr_test_find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}

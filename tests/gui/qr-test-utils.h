@@ -1,0 +1,43 @@
+/* qr-test-utils.h
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "qr-window.h"
+
+G_BEGIN_DECLS
+
+#define QR_TEST_PASSPHRASE "correct horse battery"
+#define QR_TEST_TIMEOUT_SECONDS 120
+
+typedef gboolean (*QrTestCondition) (gpointer data);
+
+gboolean        qr_test_init_display      (int              *argc,
+                                           char           ***argv);
+char           *qr_test_make_backup       (const char       *dir,
+                                           const char       *name,
+                                           const char * const *extra_args);
+GtkApplication *qr_test_get_application   (void);
+QrWindow       *qr_test_new_window        (int               width,
+                                           int               height);
+gboolean        qr_test_wait_until        (QrTestCondition   condition,
+                                           gpointer          data,
+                                           guint             timeout_seconds);
+void            qr_test_wait_for_page     (QrWindow         *window,
+                                           const char       *name);
+void            qr_test_settle            (guint             msec);
+GtkWidget      *qr_test_find_child        (GtkWidget        *root,
+                                           GType             type,
+                                           const char       *template_child);
+void            qr_test_press_enter       (GtkWidget        *entry);
+void            qr_test_open_and_unlock   (QrWindow         *window,
+                                           const char       *path);
+AdwMessageDialog *qr_test_find_dialog     (void);
+
+G_END_DECLS
