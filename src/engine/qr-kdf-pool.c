@@ -169,7 +169,8 @@ take_next (Shared *shared)
           continue;
         }
 
-      if (shared->memory_in_use + head->need > shared->budget)
+      /* Written so that no need, however large, can overflow. */
+      if (head->need > shared->budget - shared->memory_in_use)
         return NULL;
 
       return g_queue_pop_head (&shared->queue);
