@@ -192,7 +192,10 @@ build_index (QrArchive     *self,
       if (archive_read_data_skip (a) != ARCHIVE_OK ||
           self->position > self->size)
         {
+          QrArchiveMember *partial = g_ptr_array_index (self->members, self->members->len - 1);
+
           self->truncated = TRUE;
+          g_hash_table_remove (self->by_name, partial->name);
           g_ptr_array_remove_index (self->members, self->members->len - 1);
           break;
         }
