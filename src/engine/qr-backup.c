@@ -497,8 +497,9 @@ qr_backup_unlock (QrBackup      *self,
   if (xml_container == NULL)
     return FALSE;
 
-  if (g_set_object (&self->pool, pool) && pool == NULL)
-    self->pool = qr_kdf_pool_new (0, 0);
+  /* The pool that unlocked the backup also derives the restore's keys. */
+  if (pool != NULL)
+    g_set_object (&self->pool, pool);
   else if (self->pool == NULL)
     self->pool = qr_kdf_pool_new (0, 0);
 
