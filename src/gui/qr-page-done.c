@@ -78,9 +78,11 @@ set_status (QrPageDone *self,
 {
   GtkWidget *widget = GTK_WIDGET (self->status_page);
 
-  gtk_widget_remove_css_class (widget, "success");
-  gtk_widget_remove_css_class (widget, "warning");
-  gtk_widget_remove_css_class (widget, "error");
+  /* Our own classes: libadwaita's .warning and .error would colour the
+   * text as well as the icon. */
+  gtk_widget_remove_css_class (widget, "result-success");
+  gtk_widget_remove_css_class (widget, "result-warning");
+  gtk_widget_remove_css_class (widget, "result-error");
   gtk_widget_add_css_class (widget, css_class);
 
   adw_status_page_set_icon_name (self->status_page, icon_name);
@@ -98,7 +100,7 @@ show_success (QrPageDone *self,
 
   if (qr_restore_get_verify_only (restore))
     {
-      set_status (self, "emblem-ok-symbolic", "success",
+      set_status (self, "emblem-ok-symbolic", "result-success",
                   _("Your Backup Is Intact"),
                   _("Every part of the selected qubes was checked and matches what was "
                     "saved. Nothing was written to this computer."));
@@ -109,7 +111,7 @@ show_success (QrPageDone *self,
   description = g_strdup_printf (_("Everything was checked and copied into “%s”. "
                                    "Open the files of a qube below."),
                                  path);
-  set_status (self, "emblem-ok-symbolic", "success",
+  set_status (self, "emblem-ok-symbolic", "result-success",
               _("Your Qubes Are Restored"), description);
 }
 
@@ -134,7 +136,7 @@ show_partial (QrPageDone   *self,
                                                 counts->n_items),
                                    counts->n_done, counts->n_items);
 
-  set_status (self, "dialog-warning-symbolic", "warning",
+  set_status (self, "dialog-warning-symbolic", "result-warning",
               verify_only ? _("Some Qubes Are Damaged") : _("Some Qubes Could Not Be Restored"),
               description);
 }
@@ -144,12 +146,12 @@ show_failure (QrPageDone *self,
               QrRestore  *restore)
 {
   if (qr_restore_get_verify_only (restore))
-    set_status (self, "dialog-error-symbolic", "error",
+    set_status (self, "dialog-error-symbolic", "result-error",
                 _("The Backup Could Not Be Verified"),
                 _("None of the selected qubes could be checked. What went wrong and "
                   "what to do is said below."));
   else
-    set_status (self, "dialog-error-symbolic", "error",
+    set_status (self, "dialog-error-symbolic", "result-error",
                 _("The Qubes Could Not Be Restored"),
                 _("None of the selected qubes was restored. What went wrong and "
                   "what to do is said below."));

@@ -78,10 +78,10 @@ update_current (QrPageRestore *self)
   g_autofree char *current = NULL;
   g_autofree char *chunk_text = NULL;
 
+  /* Keys are derived ahead of the data, so the phase says little about the
+   * qube being written; each qube's row shows its own state. */
   if (qube == NULL)
     current = g_strdup (_("Getting ready…"));
-  else if (qr_restore_get_phase (self->restore) == QR_RESTORE_PHASE_DERIVING_KEY)
-    current = g_strdup_printf (_("Unlocking “%s”…"), qube);
   else if (qr_restore_get_verify_only (self->restore))
     current = g_strdup_printf (_("Checking “%s”"), qube);
   else

@@ -38,7 +38,20 @@ typedef struct
   int         width;
   int         height;
   const char *style;
+  guint       settle_msec;
 } Variant;
+
+static gboolean
+is_drawn (gpointer data)
+{
+  GtkWidget *stack = NULL;
+
+  if (QR_IS_WINDOW (data))
+    stack = qr_test_find_child (data, QR_TYPE_WINDOW, "stack");
+
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0 &&
+         (stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack)));
+}
 
 static void
 save_png (GtkWidget  *widget,
@@ -56,7 +69,8 @@ save_png (GtkWidget  *widget,
   int width;
   int height;
 
-  qr_test_settle (400);
+  qr_test_wait_until (is_drawn, widget, 10);
+  qr_test_settle (variant->settle_msec);
 
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
@@ -72,7 +86,20 @@ save_png (GtkWidget  *widget,
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("Could not write %s", path);
 
-  g_print ("%s (%d×%d)\n", path, width, height);
+  if (QR_IS_WINDOW (widget))
+    {
+      GtkWidget *page = qr_window_get_visible_page (QR_WINDOW (widget));
+      GtkWidget *child = adw_bin_get_child (ADW_BIN (page));
+      int page_min;
+
+      /* The narrowest the page could be: above 360 it would not fit a phone. */
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &page_min, NULL, NULL, NULL);
+      g_print ("%s (%d×%d, page at least %d wide)\n", path, width, height, page_min);
+    }
+  else
+    {
+      g_print ("%s (%d×%d)\n", path, width, height);
+    }
 }
 
 static void
@@ -149,6 +176,13 @@ shoot_variant (Backups *backups,
                                                : ADW_COLOR_SCHEME_FORCE_LIGHT);
 
   window = qr_test_new_window (variant->width, variant->height);
+
+  /* The default size includes the window frame; make the whole window
+   * come out at the size asked for. */
+  gtk_window_set_default_size (GTK_WINDOW (window),
+                               2 * variant->width - gtk_widget_get_width (GTK_WIDGET (window)),
+                               2 * variant->height - gtk_widget_get_height (GTK_WIDGET (window)));
+  qr_test_settle (200);
   shoot (window, backups, "open", variant);
 
   open_file (window, backups->not_backup);
@@ -160,8 +194,9 @@ shoot_variant (Backups *backups,
   shoot (window, backups, "unlock", variant);
 
   type_passphrase (window, "wrong passphrase");
-  qr_test_settle (100);
+  variant->settle_msec = 50;
   shoot (window, backups, "unlock-checking", variant);
+  variant->settle_msec = 400;
   qr_test_wait_for_page (window, "unlock");
   shoot (window, backups, "unlock-wrong-passphrase", variant);
 
@@ -171,6 +206,8 @@ shoot_variant (Backups *backups,
                                                                         QR_TYPE_PAGE_CHOOSE,
                                                                         NULL)),
                                     folder);
+  shoot (window, backups, "choose", variant);
+
   gtk_widget_activate_action (GTK_WIDGET (window), "win.go-next", NULL);
   qr_test_wait_until (restore_under_way, window, QR_TEST_TIMEOUT_SECONDS);
   shoot (window, backups, "restore", variant);
@@ -183,11 +220,8 @@ shoot_variant (Backups *backups,
   qr_test_wait_for_page (window, "choose");
   shoot (window, backups, "restore-cancelled", variant);
 
-  open_file (window, backups->fast);
-  qr_test_wait_for_page (window, "unlock");
-  type_passphrase (window, QR_TEST_PASSPHRASE);
-  qr_test_wait_for_page (window, "choose");
-  shoot (window, backups, "choose", variant);
+  /* Let the toast go before the next pictures. */
+  qr_test_settle (6000);
 
   restore_into (window, backups, backups->fast, "win.go-next");
   shoot (window, backups, "done", variant);
@@ -209,16 +243,16 @@ main (int   argc,
       char *argv[])
 {
   const char *fast_args[] = { "--qubes", "full", NULL };
-  const char *slow_args[] = { "--qubes", "full", "--logN", "16", NULL };
+  const char *slow_args[] = { "--qubes", "full", "--logN", "18", NULL };
   const char *damaged_args[] = { "--qubes", "small", "--corrupt-member",
                                  "vm12/private.img.003.enc", NULL };
   const char *partial_args[] = { "--qubes", "full", "--corrupt-member",
-                                 "vm15/private.img.002.enc", NULL };
+                                 "vm14/private.img.002.enc", NULL };
   Variant variants[] = {
-    { 1000, 700, "light" },
-    { 1000, 700, "dark" },
-    { 360, 700, "light" },
-    { 360, 700, "dark" },
+    { 1000, 700, "light", 400 },
+    { 1000, 700, "dark", 400 },
+    { 360, 700, "light", 400 },
+    { 360, 700, "dark", 400 },
   };
   Backups backups = { 0 };
   g_autoptr(GError) error = NULL;
@@ -236,6 +270,11 @@ main (int   argc,
       g_printerr ("No display; run under xvfb-run\n");
       return 1;
     }
+
+  /* GNOME's default, rather than the X11 fallback with three buttons. */
+  g_object_set (gtk_settings_get_default (),
+                "gtk-decoration-layout", ":close",
+                NULL);
 
   g_mkdir_with_parents (backups.out_dir, 0755);
   backups.dir = g_dir_make_tmp ("qr-screenshot-XXXXXX", &error);

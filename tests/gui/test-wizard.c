@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "qr-application.h"
 #include "qr-confirm.h"
 #include "qr-page-choose.h"
 #include "qr-page-done.h"
@@ -359,6 +360,18 @@ test_restore_selected (Fixture       *fixture,
     g_assert_nonnull (row);
     location = g_file_get_path (qr_restore_item_get_location (qr_result_row_get_item (row)));
     g_assert_cmpstr (location, ==, folder);
+  }
+
+  /* The folder it was restored in is offered first next time. */
+  {
+    g_autoptr(GSettings) settings = qr_application_dup_settings ();
+
+    if (settings != NULL)
+      {
+        g_autofree char *last = g_settings_get_string (settings, "last-destination");
+
+        g_assert_cmpstr (last, ==, fixture->dir);
+      }
   }
 
   /* The deselected qube was not restored. */
