@@ -59,7 +59,6 @@ typedef struct
   GPtrArray  *files;
   guint64     apparent_size;
   gint        failed;
-  gboolean    done;
 } Plan;
 
 typedef struct
@@ -626,7 +625,6 @@ finish_item (QrRestore *self,
         qr_extract_remove_tree (self->dest_fd, plan->folder);
     }
 
-  plan->done = !failed;
   report_state (self, index, failed ? QR_RESTORE_STATE_FAILED : QR_RESTORE_STATE_DONE);
 }
 
