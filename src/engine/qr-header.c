@@ -368,7 +368,7 @@ qr_header_parse (const guint8  *data,
   if (len > QR_HEADER_MAX_SIZE)
     {
       set_invalid (error, _("it is %lu bytes long, more than the %d allowed."),
-                   len, QR_HEADER_MAX_SIZE);
+                   (gulong) len, QR_HEADER_MAX_SIZE);
       return NULL;
     }
 
