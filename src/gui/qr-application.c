@@ -10,7 +10,10 @@
 #include <glib/gi18n.h>
 
 #include "qr-application.h"
+#include "qr-help-window.h"
 #include "qr-window.h"
+
+#define WEBSITE "https://github.com/qubesrescue/qubes-rescue"
 
 struct _QrApplication
 {
@@ -19,12 +22,27 @@ struct _QrApplication
 
 G_DEFINE_FINAL_TYPE (QrApplication, qr_application, ADW_TYPE_APPLICATION)
 
+/* The application's windows, most recently focused first, of @type. */
+static GtkWindow *
+find_window (GtkApplication *application,
+             GType           type)
+{
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+/* The wizard, even when the help window is the one in front. */
 static QrWindow *
 get_window (QrApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *window = find_window (GTK_APPLICATION (self), QR_TYPE_WINDOW);
 
-  if (QR_IS_WINDOW (window))
+  if (window != NULL)
     return QR_WINDOW (window);
 
   return qr_window_new (GTK_APPLICATION (self));
@@ -75,27 +93,82 @@ about_action (GSimpleAction *action,
 {
   GtkApplication *application = user_data;
   static const char *developers[] = { "The qubes-rescue authors", NULL };
+  /* Translators: your names, one per line, as you want them credited. */
+  const char *translators = _("translator-credits");
+  GtkWidget *about;
 
-  adw_show_about_window (gtk_application_get_active_window (application),
-                         "application-name", _("Qubes Backup Rescue"),
-                         "application-icon", APPLICATION_ID,
-                         "version", PACKAGE_VERSION,
-                         "developer-name", "The qubes-rescue authors",
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "comments", _("Restore a Qubes OS backup on any Linux computer"),
-                         NULL);
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", find_window (application, QR_TYPE_WINDOW),
+                        "application-name", _("Qubes Backup Rescue"),
+                        "application-icon", APPLICATION_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", "The qubes-rescue authors",
+                        "developers", developers,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", WEBSITE,
+                        "issue-url", WEBSITE "/issues",
+                        "comments", _("Restore the qubes and files of a Qubes OS backup on "
+                                      "any Linux computer, without Qubes OS. The backup "
+                                      "itself is never changed."),
+                        NULL);
+
+  /* Untranslated, the marker itself would be credited as a name. */
+  if (g_strcmp0 (translators, "translator-credits") != 0)
+    adw_about_window_set_translator_credits (ADW_ABOUT_WINDOW (about), translators);
+
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+/* One help window, beside the wizard rather than over it, so that its
+ * advice can be followed while reading it. */
+static void
+show_help (GtkApplication *application,
+           const char     *topic)
+{
+  GtkWindow *help = find_window (application, QR_TYPE_HELP_WINDOW);
+
+  if (help == NULL)
+    {
+      help = GTK_WINDOW (qr_help_window_new ());
+      gtk_window_set_transient_for (help, find_window (application, QR_TYPE_WINDOW));
+      gtk_window_set_application (help, application);
+    }
+
+  qr_help_window_show_topic (QR_HELP_WINDOW (help), topic);
+  gtk_window_present (help);
+}
+
+static void
+help_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  show_help (user_data, NULL);
+}
+
+/* From an error: the part of the help about it; "" for the top. */
+static void
+help_topic_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  const char *topic = g_variant_get_string (param, NULL);
+
+  show_help (user_data, topic[0] != '\0' ? topic : NULL);
 }
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "about", about_action },
+  { "help", help_action },
+  { "help-topic", help_topic_action, "s" },
 };
 
 static void
 qr_application_startup (GApplication *application)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *help_accels[] = { "F1", NULL };
 
   G_APPLICATION_CLASS (qr_application_parent_class)->startup (application);
 
@@ -104,6 +177,8 @@ qr_application_startup (GApplication *application)
                                    application);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application),
                                          "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application),
+                                         "app.help", help_accels);
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 }

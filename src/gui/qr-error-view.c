@@ -9,10 +9,11 @@
 
 #include "qr-error-text.h"
 #include "qr-error-view.h"
+#include "qr-help-window.h"
 
-/* An error said in place: plain words first, the engine's exact message
- * folded away underneath for whoever helps the user. Hidden while there is
- * no error. */
+/* An error said in place: plain words first, a way into the help that
+ * says more about it, and the engine's exact message folded away
+ * underneath for whoever helps the user. Hidden while there is no error. */
 struct _QrErrorView
 {
   AdwBin       parent_instance;
@@ -22,6 +23,7 @@ struct _QrErrorView
   GtkLabel    *body_label;
   GtkExpander *details_expander;
   GtkLabel    *details_label;
+  GtkButton   *help_button;
 };
 
 G_DEFINE_FINAL_TYPE (QrErrorView, qr_error_view, ADW_TYPE_BIN)
@@ -48,6 +50,7 @@ qr_error_view_class_init (QrErrorViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, body_label);
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, details_label);
+  gtk_widget_class_bind_template_child (widget_class, QrErrorView, help_button);
 }
 
 static void
@@ -69,6 +72,7 @@ qr_error_view_set_error (QrErrorView  *self,
                          const GError *error)
 {
   QrErrorText text;
+  const char *topic;
 
   g_return_if_fail (QR_IS_ERROR_VIEW (self));
 
@@ -89,6 +93,11 @@ qr_error_view_set_error (QrErrorView  *self,
   gtk_label_set_label (self->body_label, text.body);
   gtk_label_set_label (self->details_label, error->message);
   gtk_expander_set_expanded (self->details_expander, FALSE);
+
+  /* An empty topic opens the help from the top. */
+  topic = qr_help_window_topic_for_error (error);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
+                                    topic != NULL ? topic : "");
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
 }
 
@@ -102,3 +111,4 @@ qr_error_view_get_title (QrErrorView *self)
 
   return gtk_label_get_label (self->title_label);
 }
+

@@ -1,0 +1,544 @@
+/* test-help.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "qr-error.h"
+#include "qr-error-view.h"
+#include "qr-help-window.h"
+#include "qr-page-open.h"
+#include "qr-page-unlock.h"
+#include "qr-test-utils.h"
+
+#define PASSPHRASE_HEADING "If you forgot the passphrase"
+
+static char *small_backup;
+
+typedef struct
+{
+  char     *dir;
+  QrWindow *window;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("qr-help-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->window = qr_test_new_window (1000, 700);
+}
+
+/* Every window but the wizard: the help and About windows a case opened. */
+static void
+destroy_other_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
+
+      if (QR_IS_HELP_WINDOW (window) || ADW_IS_ABOUT_WINDOW (window))
+        gtk_window_destroy (window);
+    }
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *junk = g_build_filename (fixture->dir, "holiday-photos.tar", NULL);
+
+  destroy_other_windows ();
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  qr_test_settle (50);
+  g_unlink (junk);
+  g_rmdir (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static gpointer
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) &&
+          gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static guint
+count_toplevels (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        n++;
+    }
+
+  return n;
+}
+
+static gboolean
+help_window_shown (gpointer data)
+{
+  QrHelpWindow *help = find_toplevel (QR_TYPE_HELP_WINDOW);
+
+  return help != NULL && gtk_widget_get_mapped (GTK_WIDGET (help));
+}
+
+static QrHelpWindow *
+wait_for_help_window (void)
+{
+  if (!qr_test_wait_until (help_window_shown, NULL, 10))
+    g_error ("The help window did not open");
+
+  /* Let it lay out and scroll to its topic. */
+  qr_test_settle (200);
+  return find_toplevel (QR_TYPE_HELP_WINDOW);
+}
+
+static GtkLabel *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0)
+    return GTK_LABEL (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Where @heading's top is, in the visible part of the help. */
+static double
+heading_offset (QrHelpWindow *help,
+                GtkWidget    *heading)
+{
+  GtkWidget *scrolled = qr_test_find_child (GTK_WIDGET (help), QR_TYPE_HELP_WINDOW,
+                                            "scrolled_window");
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (heading, scrolled, &GRAPHENE_POINT_INIT (0, 0),
+                                           &point));
+  return point.y;
+}
+
+typedef struct
+{
+  QrHelpWindow *help;
+  GtkWidget    *heading;
+} TopicWait;
+
+/* The heading is at the top of what is shown, not somewhere below. */
+static gboolean
+heading_at_top (gpointer data)
+{
+  TopicWait *wait = data;
+  double offset = heading_offset (wait->help, wait->heading);
+
+  return offset >= 0 && offset < 48;
+}
+
+static void
+assert_shows_topic (QrHelpWindow *help,
+                    const char   *topic,
+                    const char   *heading_name)
+{
+  TopicWait wait = { help, NULL };
+
+  wait.heading = qr_test_find_child (GTK_WIDGET (help), QR_TYPE_HELP_WINDOW, heading_name);
+  g_assert_nonnull (wait.heading);
+  g_assert_cmpstr (qr_help_window_get_topic (help), ==, topic);
+
+  if (!qr_test_wait_until (heading_at_top, &wait, 10))
+    g_error ("The help did not scroll to “%s”: its heading is %.0f pixels down",
+             topic, heading_offset (help, wait.heading));
+}
+
+static gboolean
+menu_has_action (GMenuModel *model,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = NULL;
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_str_equal (name, action))
+        return TRUE;
+
+      section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+strv_has (char       **strv,
+          const char  *str)
+{
+  return strv != NULL && g_strv_contains ((const char * const *) strv, str);
+}
+
+static void
+test_from_menu (Fixture       *fixture,
+                gconstpointer  data)
+{
+  GtkApplication *application = qr_test_get_application ();
+  GtkWidget *menu_button = qr_test_find_child (GTK_WIDGET (fixture->window),
+                                               GTK_TYPE_MENU_BUTTON, NULL);
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (menu_button));
+  g_auto(GStrv) help_accels = gtk_application_get_accels_for_action (application, "app.help");
+  g_auto(GStrv) overlay_accels = gtk_application_get_accels_for_action (application,
+                                                                        "win.show-help-overlay");
+  QrHelpWindow *help;
+  GtkLabel *heading;
+
+  /* The main menu offers the help, the shortcuts and About; F1 is help. */
+  g_assert_true (menu_has_action (menu, "app.help"));
+  g_assert_true (menu_has_action (menu, "win.show-help-overlay"));
+  g_assert_true (menu_has_action (menu, "app.about"));
+  g_assert_true (strv_has (help_accels, "F1"));
+  g_assert_true (strv_has (overlay_accels, "<Control>question"));
+
+  g_assert_null (find_toplevel (QR_TYPE_HELP_WINDOW));
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help", NULL);
+  help = wait_for_help_window ();
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (help)));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (help)), ==, "Help");
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (help)) == GTK_WINDOW (fixture->window));
+  g_assert_false (gtk_window_get_modal (GTK_WINDOW (help)));
+  g_assert_null (qr_help_window_get_topic (help));
+
+  heading = find_label (GTK_WIDGET (help), PASSPHRASE_HEADING);
+  g_assert_nonnull (heading);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (heading), "title-2"));
+  g_assert_true (GTK_WIDGET (heading) == qr_test_find_child (GTK_WIDGET (help),
+                                                             QR_TYPE_HELP_WINDOW,
+                                                             "passphrase_heading"));
+  /* Opened from the menu, it starts at the top. */
+  g_assert_cmpfloat (heading_offset (help, GTK_WIDGET (heading)), >, 300);
+
+  /* The manual procedure is there, selectable, in monospace. */
+  {
+    GtkLabel *commands = find_label (GTK_WIDGET (help),
+                                     "tar -i -xf BACKUP backup-header backup-header.hmac "
+                                     "qubes.xml.000.enc");
+
+    g_assert_nonnull (commands);
+    g_assert_true (gtk_label_get_selectable (commands));
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (commands), "monospace"));
+  }
+
+  /* Asking again brings back the same window rather than a second one. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help", NULL);
+  qr_test_settle (100);
+  g_assert_cmpuint (count_toplevels (QR_TYPE_HELP_WINDOW), ==, 1);
+
+  /* And the wizard stays the window that backups open in. */
+  g_assert_true (QR_IS_WINDOW (gtk_application_get_active_window (application)) ||
+                 QR_IS_HELP_WINDOW (gtk_application_get_active_window (application)));
+}
+
+static gboolean
+scrolled_to_top (gpointer data)
+{
+  GtkWidget *scrolled = qr_test_find_child (data, QR_TYPE_HELP_WINDOW, "scrolled_window");
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+  return gtk_adjustment_get_value (adjustment) == 0;
+}
+
+static void
+test_topic (Fixture       *fixture,
+            gconstpointer  data)
+{
+  QrHelpWindow *help;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help-topic", "s",
+                              QR_HELP_TOPIC_MANUAL);
+  help = wait_for_help_window ();
+  assert_shows_topic (help, QR_HELP_TOPIC_MANUAL, "manual_heading");
+
+  /* Already open, it moves to the new topic. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help-topic", "s",
+                              QR_HELP_TOPIC_PASSPHRASE);
+  assert_shows_topic (help, QR_HELP_TOPIC_PASSPHRASE, "passphrase_heading");
+
+  /* An unknown topic is the top, not an error. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help-topic", "s", "no-such");
+  g_assert_null (qr_help_window_get_topic (help));
+  g_assert_true (qr_test_wait_until (scrolled_to_top, help, 10));
+}
+
+static void
+test_narrow (Fixture       *fixture,
+             gconstpointer  data)
+{
+  QrHelpWindow *help;
+  GtkWidget *clamp;
+  int minimum;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help", NULL);
+  help = wait_for_help_window ();
+  clamp = qr_test_find_child (GTK_WIDGET (help), QR_TYPE_HELP_WINDOW, "clamp");
+
+  /* Long commands scroll inside their box instead of widening the page,
+   * so the help fits a phone. */
+  gtk_widget_measure (clamp, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_assert_cmpint (minimum, <=, 360 - 2 * 12);
+}
+
+static void
+test_about (Fixture       *fixture,
+            gconstpointer  data)
+{
+  AdwAboutWindow *about;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.about", NULL);
+  qr_test_settle (100);
+  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Qubes Backup Rescue");
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (adw_about_window_get_application_icon (about), ==, APPLICATION_ID);
+  g_assert_cmpstr (adw_about_window_get_developer_name (about), ==, "The qubes-rescue authors");
+  g_assert_cmpstr (adw_about_window_get_website (about), ==,
+                   "https://github.com/qubesrescue/qubes-rescue");
+  g_assert_cmpstr (adw_about_window_get_issue_url (about), ==,
+                   "https://github.com/qubesrescue/qubes-rescue/issues");
+  g_assert_cmpint (adw_about_window_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
+  g_assert_nonnull (adw_about_window_get_comments (about));
+
+  /* Untranslated, nobody is credited as “translator-credits”. */
+  g_assert_cmpstr (adw_about_window_get_translator_credits (about), !=, "translator-credits");
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (fixture->window));
+}
+
+/* The Help button of the error shown on @page, ready to be pressed. */
+static GtkWidget *
+find_help_button (GtkWidget *page)
+{
+  GtkWidget *button = qr_test_find_child (page, QR_TYPE_ERROR_VIEW, "help_button");
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+
+  return button;
+}
+
+static void
+test_not_a_backup (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "holiday-photos.tar", NULL);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *page = qr_test_find_child (GTK_WIDGET (fixture->window), QR_TYPE_PAGE_OPEN, NULL);
+  QrHelpWindow *help;
+
+  g_file_set_contents (path, "These are not the bytes of a Qubes backup.\n", -1, &error);
+  g_assert_no_error (error);
+
+  file = g_file_new_for_path (path);
+  qr_window_open_file (fixture->window, file);
+  qr_test_wait_for_page (fixture->window, "open");
+  g_assert_cmpstr (qr_page_open_get_error_title (QR_PAGE_OPEN (page)), ==,
+                   "This is not a Qubes backup");
+
+  g_assert_null (find_toplevel (QR_TYPE_HELP_WINDOW));
+  gtk_widget_activate (find_help_button (page));
+  help = wait_for_help_window ();
+
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (help)), ==, "Help");
+  assert_shows_topic (help, QR_HELP_TOPIC_DAMAGED, "damaged_heading");
+}
+
+static gboolean
+unlock_has_error (gpointer data)
+{
+  return qr_page_unlock_get_error_title (data) != NULL;
+}
+
+static void
+test_wrong_passphrase (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (small_backup);
+  GtkWidget *page = qr_test_find_child (GTK_WIDGET (fixture->window), QR_TYPE_PAGE_UNLOCK, NULL);
+  GtkWidget *entry = qr_test_find_child (page, QR_TYPE_PAGE_UNLOCK, "entry");
+  QrHelpWindow *help;
+
+  qr_window_open_file (fixture->window, file);
+  qr_test_wait_for_page (fixture->window, "unlock");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "not the passphrase");
+  qr_test_press_enter (entry);
+  g_assert_true (qr_test_wait_until (unlock_has_error, page, QR_TEST_TIMEOUT_SECONDS));
+  qr_test_wait_for_page (fixture->window, "unlock");
+
+  gtk_widget_activate (find_help_button (page));
+  help = wait_for_help_window ();
+  assert_shows_topic (help, QR_HELP_TOPIC_PASSPHRASE, "passphrase_heading");
+  g_assert_nonnull (find_label (GTK_WIDGET (help), PASSPHRASE_HEADING));
+}
+
+static void
+test_topic_for_error (void)
+{
+  const struct {
+    GQuark      domain;
+    int         code;
+    const char *topic;
+  } cases[] = {
+    { 0, QR_ERROR_WRONG_PASSPHRASE, QR_HELP_TOPIC_PASSPHRASE },
+    { 0, QR_ERROR_DAMAGED, QR_HELP_TOPIC_DAMAGED },
+    { 0, QR_ERROR_TRUNCATED, QR_HELP_TOPIC_DAMAGED },
+    { 0, QR_ERROR_NOT_A_BACKUP, QR_HELP_TOPIC_DAMAGED },
+    { 0, QR_ERROR_NEEDS_MEMORY, QR_HELP_TOPIC_SPACE },
+    { 0, QR_ERROR_NO_SPACE, QR_HELP_TOPIC_SPACE },
+    { 0, QR_ERROR_UNSUPPORTED_VERSION, QR_HELP_TOPIC_MANUAL },
+    { 0, QR_ERROR_NOT_AUTHORIZED, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_FAILED, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (QR_ERROR, cases[i].code, "test");
+
+      g_assert_cmpstr (qr_help_window_topic_for_error (error), ==, cases[i].topic);
+    }
+
+  {
+    g_autoptr(GError) full = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "full");
+    g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "other");
+
+    g_assert_cmpstr (qr_help_window_topic_for_error (full), ==, QR_HELP_TOPIC_SPACE);
+    g_assert_null (qr_help_window_topic_for_error (other));
+  }
+}
+
+static void
+test_new_destroy (void)
+{
+  GtkWidget *help = qr_help_window_new ();
+
+  g_object_ref (help);
+  gtk_window_present (GTK_WINDOW (help));
+  qr_help_window_show_topic (QR_HELP_WINDOW (help), QR_HELP_TOPIC_FILES);
+  qr_test_settle (100);
+
+  gtk_window_destroy (GTK_WINDOW (help));
+  g_assert_finalize_object (help);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_unlink (child);
+    }
+
+  g_rmdir (path);
+}
+
+static void
+skip (gconstpointer data)
+{
+  g_test_skip (data);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *small_args[] = { "--qubes", "small", NULL };
+  g_autofree char *fixture_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  if (!qr_test_init_display (&argc, &argv))
+    {
+      g_test_add_data_func ("/qr/help/skipped",
+                            "No display: run the gui suite under xvfb-run", skip);
+      return g_test_run ();
+    }
+
+  qr_test_get_application ();
+
+  g_test_add_func ("/qr/help/new-destroy", test_new_destroy);
+  g_test_add_func ("/qr/help/topic-for-error", test_topic_for_error);
+  g_test_add ("/qr/help/from-menu", Fixture, NULL,
+              fixture_set_up, test_from_menu, fixture_tear_down);
+  g_test_add ("/qr/help/topic", Fixture, NULL,
+              fixture_set_up, test_topic, fixture_tear_down);
+  g_test_add ("/qr/help/narrow", Fixture, NULL,
+              fixture_set_up, test_narrow, fixture_tear_down);
+  g_test_add ("/qr/help/about", Fixture, NULL,
+              fixture_set_up, test_about, fixture_tear_down);
+  g_test_add ("/qr/help/not-a-backup", Fixture, NULL,
+              fixture_set_up, test_not_a_backup, fixture_tear_down);
+
+  if (g_getenv ("QR_FIXTURE_GENERATOR") != NULL)
+    {
+      fixture_dir = g_dir_make_tmp ("qr-help-fixtures-XXXXXX", &error);
+      g_assert_no_error (error);
+      small_backup = qr_test_make_backup (fixture_dir, "small-backup", small_args);
+      g_test_add ("/qr/help/wrong-passphrase", Fixture, NULL,
+                  fixture_set_up, test_wrong_passphrase, fixture_tear_down);
+    }
+  else
+    {
+      g_test_add_data_func ("/qr/help/wrong-passphrase",
+                            "QR_FIXTURE_GENERATOR is not set", skip);
+    }
+
+  ret = g_test_run ();
+
+  if (fixture_dir != NULL)
+    remove_tree (fixture_dir);
+  g_free (small_backup);
+  return ret;
+}
