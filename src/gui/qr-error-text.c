@@ -86,25 +86,28 @@ lookup_qr_error (QrError      code,
     case QR_ERROR_UDISKS_UNAVAILABLE:
       text->title = _("The disk service is not available");
       text->body = _("Opening the files needs the udisks service. Install the “udisks2” "
-                     "package with your software manager, then try again.");
+                     "package with your software manager, or type “sudo apt install "
+                     "udisks2” in a terminal, then try again.");
       break;
 
     case QR_ERROR_NOT_AUTHORIZED:
       text->title = _("Permission was refused");
-      text->body = _("The system did not allow the files to be opened. Try again and "
-                     "type your password if you are asked for it.");
+      text->body = _("Your account was not allowed to open these files. The details "
+                     "below say why, and what you can do about it.");
       break;
 
     case QR_ERROR_NO_FILESYSTEM:
-      text->title = _("No files were found in this image");
-      text->body = _("The restored image holds no file system that could be opened. "
-                     "It may have been empty in the qube.");
+      text->title = _("No files in this disk image");
+      text->body = _("This qube’s disk image holds no files: it was probably never "
+                     "started. If it should hold files, restore it again, or from "
+                     "another backup.");
       break;
 
     case QR_ERROR_UNSUPPORTED_FILESYSTEM:
       text->title = _("This file system cannot be opened here");
-      text->body = _("The image uses a file system this computer does not support. "
-                     "Try opening it on another Linux computer.");
+      text->body = _("The image uses a file system this computer does not support; "
+                     "the details below name it. Try opening it on another Linux "
+                     "computer.");
       break;
 
     case QR_ERROR_BUSY:

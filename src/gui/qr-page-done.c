@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "qr-error-view.h"
+#include "qr-mount-tracker.h"
 #include "qr-page-done.h"
 #include "qr-result-row.h"
 
@@ -18,15 +19,19 @@
  * them failed or was never reached. */
 struct _QrPageDone
 {
-  QrPage         parent_instance;
+  QrPage          parent_instance;
 
   /* Template children */
-  AdwStatusPage *status_page;
-  QrErrorView   *error_view;
-  GtkListBox    *result_list;
+  AdwStatusPage  *status_page;
+  QrErrorView    *error_view;
+  GtkListBox     *result_list;
+
+  /* Owned */
+  QrRestore      *restore;
+  QrMountTracker *mount_tracker;
 
   /* State */
-  gboolean       succeeded;
+  gboolean        succeeded;
 };
 
 G_DEFINE_FINAL_TYPE (QrPageDone, qr_page_done, QR_TYPE_PAGE)
@@ -161,18 +166,25 @@ static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
 {
-  QrRestore *restore = user_data;
+  QrPageDone *self = user_data;
 
-  return qr_result_row_new (QR_RESTORE_ITEM (item), qr_restore_get_verify_only (restore));
+  return qr_result_row_new (QR_RESTORE_ITEM (item),
+                            qr_restore_get_verify_only (self->restore),
+                            self->mount_tracker);
 }
 
 static void
 qr_page_done_dispose (GObject *object)
 {
+  QrPageDone *self = QR_PAGE_DONE (object);
+
   /* The status page is the bin's own child: let AdwBin forget it before
    * the template unparents it, or AdwBin would unparent it again. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), QR_TYPE_PAGE_DONE);
+
+  g_clear_object (&self->restore);
+  g_clear_object (&self->mount_tracker);
 
   G_OBJECT_CLASS (qr_page_done_parent_class)->dispose (object);
 }
@@ -198,6 +210,9 @@ static void
 qr_page_done_init (QrPageDone *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The window gives its own, so that it can eject on closing. */
+  self->mount_tracker = qr_mount_tracker_new ();
 }
 
 GtkWidget *
@@ -232,8 +247,8 @@ qr_page_done_set_result (QrPageDone   *self,
     show_failure (self, restore);
 
   qr_error_view_set_error (self->error_view, counts.n_failed == 0 ? error : NULL);
-  gtk_list_box_bind_model (self->result_list, items,
-                           create_row, g_object_ref (restore), g_object_unref);
+  g_set_object (&self->restore, restore);
+  gtk_list_box_bind_model (self->result_list, items, create_row, self, NULL);
 }
 
 const char *
@@ -242,6 +257,26 @@ qr_page_done_get_summary_title (QrPageDone *self)
   g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
 
   return adw_status_page_get_title (self->status_page);
+}
+
+/* What mounts the restored images for "Open Files" and remembers them.
+ * Rows made before this call keep the tracker they were made with. */
+void
+qr_page_done_set_mount_tracker (QrPageDone     *self,
+                                QrMountTracker *tracker)
+{
+  g_return_if_fail (QR_IS_PAGE_DONE (self));
+  g_return_if_fail (QR_IS_MOUNT_TRACKER (tracker));
+
+  g_set_object (&self->mount_tracker, tracker);
+}
+
+QrMountTracker *
+qr_page_done_get_mount_tracker (QrPageDone *self)
+{
+  g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
+
+  return self->mount_tracker;
 }
 
 gboolean

@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "qr-mount-tracker.h"
 #include "qr-page.h"
 #include "qr-restore.h"
 
@@ -16,11 +17,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (QrPageDone, qr_page_done, QR, PAGE_DONE, QrPage)
 
-GtkWidget  *qr_page_done_new               (void);
-void        qr_page_done_set_result        (QrPageDone   *self,
-                                            QrRestore    *restore,
-                                            const GError *error);
-const char *qr_page_done_get_summary_title (QrPageDone   *self);
-gboolean    qr_page_done_get_succeeded     (QrPageDone   *self);
+GtkWidget      *qr_page_done_new               (void);
+void            qr_page_done_set_result        (QrPageDone     *self,
+                                                QrRestore      *restore,
+                                                const GError   *error);
+const char     *qr_page_done_get_summary_title (QrPageDone     *self);
+gboolean        qr_page_done_get_succeeded     (QrPageDone     *self);
+void            qr_page_done_set_mount_tracker (QrPageDone     *self,
+                                                QrMountTracker *tracker);
+QrMountTracker *qr_page_done_get_mount_tracker (QrPageDone     *self);
 
 G_END_DECLS

@@ -10,27 +10,42 @@
 #include <glib/gi18n.h>
 
 #include "qr-error-text.h"
+#include "qr-error-view.h"
+#include "qr-mount.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
 
 /* How one qube fared, on the Done page: where a restored qube now is, with
- * buttons to see its files; or why it failed and what to do about it. */
+ * buttons to see its files; or why it failed and what to do about it.
+ *
+ * "Open Files" mounts the qube's disk image read-only and shows the files
+ * in it; the row then offers "Eject". Whether the image is mounted is the
+ * tracker's to know, so that the window can eject what is left when it
+ * closes; the row only follows it. */
 struct _QrResultRow
 {
-  GtkListBoxRow  parent_instance;
+  GtkListBoxRow   parent_instance;
 
   /* Template children */
-  QrSwatch      *swatch;
-  GtkLabel      *title_label;
-  GtkLabel      *summary_label;
-  GtkImage      *state_image;
-  GtkLabel      *reason_label;
-  GtkExpander   *details_expander;
-  GtkLabel      *details_label;
-  GtkWidget     *buttons_box;
+  QrSwatch       *swatch;
+  GtkLabel       *title_label;
+  GtkLabel       *summary_label;
+  GtkImage       *state_image;
+  GtkLabel       *reason_label;
+  GtkExpander    *details_expander;
+  GtkLabel       *details_label;
+  QrErrorView    *mount_error_view;
+  GtkWidget      *buttons_box;
+  GtkWidget      *eject_button;
+  GtkSpinner     *eject_spinner;
+  GtkWidget      *open_button;
+  GtkSpinner     *open_spinner;
 
   /* Owned */
-  QrRestoreItem *item;
+  QrRestoreItem  *item;
+  QrMountTracker *tracker;
+  GFile          *image;
+  GCancellable   *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (QrResultRow, qr_result_row, GTK_TYPE_LIST_BOX_ROW)
@@ -60,19 +75,228 @@ dup_folder (QrResultRow *self)
 }
 
 static void
+launch (QrResultRow *self,
+        GFile       *folder)
+{
+  g_autofree char *uri = g_file_get_uri (folder);
+
+  qr_mount_tracker_launch (self->tracker, get_window (self), uri);
+}
+
+/* The qube's disk image: private.img holds the user's files, so it comes
+ * first; a template or standalone qube may have only a root.img. NULL for
+ * dom0's home, which was restored as plain files. */
+static GFile *
+find_image (QrRestoreItem *item)
+{
+  static const char * const names[] = { "private.img", "root.img" };
+  GFile *location = qr_restore_item_get_location (item);
+  g_auto(GStrv) files = qr_restore_item_dup_files (item);
+
+  if (location == NULL)
+    return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GFile) image = NULL;
+
+      if (!g_strv_contains ((const char * const *) files, names[i]))
+        continue;
+
+      image = g_file_get_child (location, names[i]);
+      if (g_file_query_file_type (image, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) ==
+          G_FILE_TYPE_REGULAR)
+        return g_steal_pointer (&image);
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_private_image (QrResultRow *self)
+{
+  g_autofree char *name = g_file_get_basename (self->image);
+
+  return g_strcmp0 (name, "private.img") == 0;
+}
+
+/* Where to show the files of the mounted image: the user's home on a
+ * private volume; for a root.img, the filesystem that is the root (a
+ * template's image may carry an EFI partition too). */
+static char *
+dup_files_folder (QrResultRow        *self,
+                  const char * const *mount_points)
+{
+  if (is_private_image (self))
+    return qr_mount_dup_files_folder (mount_points[0]);
+
+  for (guint i = 0; mount_points[i] != NULL; i++)
+    {
+      g_autofree char *usr = g_build_filename (mount_points[i], "usr", NULL);
+
+      if (g_file_test (usr, G_FILE_TEST_IS_DIR))
+        return g_strdup (mount_points[i]);
+    }
+
+  return g_strdup (mount_points[0]);
+}
+
+static void
+show_mount_error (QrResultRow  *self,
+                  const GError *error)
+{
+  g_debug ("Could not open the files of %s: %s",
+           qr_qube_get_name (qr_restore_item_get_qube (self->item)),
+           error != NULL ? error->message : "(no error)");
+  qr_error_view_set_error (self->mount_error_view, error);
+}
+
+static void
+show_mounted_files (QrResultRow        *self,
+                    const char * const *mount_points)
+{
+  g_autofree char *path = dup_files_folder (self, mount_points);
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A file manager would only say "permission denied"; say why here, and
+   * leave the image mounted so that the way forward can be followed. */
+  if (!qr_mount_check_access (path, &error))
+    {
+      show_mount_error (self, error);
+      return;
+    }
+
+  qr_error_view_set_error (self->mount_error_view, NULL);
+  folder = g_file_new_for_path (path);
+  launch (self, folder);
+}
+
+/* Everything that depends on the state of the image, in one place. */
+static void
+update_mount_state (QrResultRow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean mounted = FALSE;
+  gboolean busy = FALSE;
+
+  if (self->image != NULL)
+    {
+      mounted = qr_mount_tracker_get_mount_points (self->tracker, self->image) != NULL;
+      busy = qr_mount_tracker_get_busy (self->tracker, self->image);
+    }
+
+  gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
+  gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
+
+  gtk_widget_set_visible (self->eject_button, mounted);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_spinner), busy && !mounted);
+  gtk_spinner_set_spinning (self->open_spinner, busy && !mounted);
+  gtk_widget_set_visible (GTK_WIDGET (self->eject_spinner), busy && mounted);
+  gtk_spinner_set_spinning (self->eject_spinner, busy && mounted);
+}
+
+static void
+tracker_changed_cb (QrResultRow    *self,
+                    GFile          *image,
+                    QrMountTracker *tracker)
+{
+  if (self->image != NULL && g_file_equal (image, self->image))
+    update_mount_state (self);
+}
+
+static void
+mount_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(QrResultRow) self = user_data;
+  g_auto(GStrv) mount_points = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mount_points = qr_mount_tracker_mount_finish (QR_MOUNT_TRACKER (object), result, &error);
+
+  /* Gone, or the password prompt dismissed: nothing to say. */
+  if (g_cancellable_is_cancelled (self->cancellable) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (mount_points == NULL)
+    {
+      show_mount_error (self, error);
+      return;
+    }
+
+  show_mounted_files (self, (const char * const *) mount_points);
+}
+
+/* dom0's home was restored as plain files: its folder is shown as it is.
+ * A qube's image is mounted first, or shown again if it already is. */
+static void
 open_files_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *param)
 {
   QrResultRow *self = QR_RESULT_ROW (widget);
-  g_autoptr(GFile) folder = dup_folder (self);
-  g_autofree char *uri = NULL;
+  const char * const *mount_points;
 
-  if (folder == NULL)
+  if (self->image == NULL)
+    {
+      g_autoptr(GFile) folder = dup_folder (self);
+
+      if (folder != NULL)
+        launch (self, folder);
+      return;
+    }
+
+  if (qr_mount_tracker_get_busy (self->tracker, self->image))
     return;
 
-  uri = g_file_get_uri (folder);
-  gtk_show_uri (get_window (self), uri, GDK_CURRENT_TIME);
+  mount_points = qr_mount_tracker_get_mount_points (self->tracker, self->image);
+  if (mount_points != NULL)
+    {
+      show_mounted_files (self, mount_points);
+      return;
+    }
+
+  qr_error_view_set_error (self->mount_error_view, NULL);
+  qr_mount_tracker_mount_async (self->tracker, self->image, self->cancellable,
+                                mount_cb, g_object_ref (self));
+}
+
+static void
+eject_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(QrResultRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (qr_mount_tracker_release_finish (QR_MOUNT_TRACKER (object), result, &error))
+    return;
+
+  if (g_cancellable_is_cancelled (self->cancellable) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  show_mount_error (self, error);
+}
+
+static void
+eject_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  QrResultRow *self = QR_RESULT_ROW (widget);
+
+  if (self->image == NULL ||
+      qr_mount_tracker_get_mount_points (self->tracker, self->image) == NULL ||
+      qr_mount_tracker_get_busy (self->tracker, self->image))
+    return;
+
+  qr_error_view_set_error (self->mount_error_view, NULL);
+  qr_mount_tracker_release_async (self->tracker, self->image, self->cancellable,
+                                  eject_cb, g_object_ref (self));
 }
 
 static void
@@ -83,21 +307,20 @@ show_items_cb (GObject      *object,
   g_autoptr(QrResultRow) self = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  GFile *location = qr_restore_item_get_location (self->item);
+  GFile *location;
   g_autoptr(GFile) parent = NULL;
-  g_autofree char *uri = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
-  if (reply != NULL)
+  if (reply != NULL || g_cancellable_is_cancelled (self->cancellable))
     return;
 
   /* Without a file manager that can select an item, opening the folder
    * that holds it is the next best thing. */
   g_debug ("Could not select the item in the file manager: %s", error->message);
 
+  location = qr_restore_item_get_location (self->item);
   parent = g_file_get_parent (location);
-  uri = g_file_get_uri (parent != NULL ? parent : location);
-  gtk_show_uri (get_window (self), uri, GDK_CURRENT_TIME);
+  launch (self, parent != NULL ? parent : location);
 }
 
 static void
@@ -121,9 +344,8 @@ show_in_folder_action (GtkWidget  *widget,
   if (bus == NULL)
     {
       g_autoptr(GFile) parent = g_file_get_parent (location);
-      g_autofree char *parent_uri = g_file_get_uri (parent != NULL ? parent : location);
 
-      gtk_show_uri (get_window (self), parent_uri, GDK_CURRENT_TIME);
+      launch (self, parent != NULL ? parent : location);
       return;
     }
 
@@ -136,7 +358,7 @@ show_in_folder_action (GtkWidget  *widget,
                           NULL,
                           G_DBUS_CALL_FLAGS_NONE,
                           -1,
-                          NULL,
+                          self->cancellable,
                           show_items_cb,
                           g_object_ref (self));
 }
@@ -217,11 +439,26 @@ qr_result_row_dispose (GObject *object)
 {
   QrResultRow *self = QR_RESULT_ROW (object);
 
+  /* Kept until finalize, so that callbacks still running can tell. */
+  g_cancellable_cancel (self->cancellable);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), QR_TYPE_RESULT_ROW);
 
   g_clear_object (&self->item);
+  g_clear_object (&self->tracker);
+  g_clear_object (&self->image);
 
   G_OBJECT_CLASS (qr_result_row_parent_class)->dispose (object);
+}
+
+static void
+qr_result_row_finalize (GObject *object)
+{
+  QrResultRow *self = QR_RESULT_ROW (object);
+
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (qr_result_row_parent_class)->finalize (object);
 }
 
 static void
@@ -231,6 +468,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = qr_result_row_dispose;
+  object_class->finalize = qr_result_row_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-result-row.ui");
@@ -241,12 +479,19 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, reason_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, buttons_box);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_button);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_spinner);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, open_spinner);
 
   gtk_widget_class_install_action (widget_class, "row.open-files", NULL, open_files_action);
+  gtk_widget_class_install_action (widget_class, "row.eject", NULL, eject_action);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL,
                                    show_in_folder_action);
 
+  g_type_ensure (QR_TYPE_ERROR_VIEW);
   g_type_ensure (QR_TYPE_SWATCH);
 }
 
@@ -254,19 +499,26 @@ static void
 qr_result_row_init (QrResultRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
 }
 
+/* @tracker mounts the qube's image for "Open Files" and knows whether it
+ * is mounted. */
 GtkWidget *
-qr_result_row_new (QrRestoreItem *item,
-                   gboolean       verify_only)
+qr_result_row_new (QrRestoreItem  *item,
+                   gboolean        verify_only,
+                   QrMountTracker *tracker)
 {
   QrResultRow *self;
   QrQube *qube;
 
   g_return_val_if_fail (QR_IS_RESTORE_ITEM (item), NULL);
+  g_return_val_if_fail (QR_IS_MOUNT_TRACKER (tracker), NULL);
 
   self = g_object_new (QR_TYPE_RESULT_ROW, NULL);
   self->item = g_object_ref (item);
+  self->tracker = g_object_ref (tracker);
 
   qube = qr_restore_item_get_qube (item);
   gtk_label_set_label (self->title_label, qr_qube_get_name (qube));
@@ -276,6 +528,8 @@ qr_result_row_new (QrRestoreItem *item,
     {
     case QR_RESTORE_STATE_DONE:
       show_done (self, verify_only);
+      if (!verify_only)
+        self->image = find_image (item);
       break;
 
     case QR_RESTORE_STATE_FAILED:
@@ -296,6 +550,10 @@ qr_result_row_new (QrRestoreItem *item,
                                   gtk_label_get_label (self->summary_label),
                                   -1);
 
+  g_signal_connect_object (tracker, "changed",
+                           G_CALLBACK (tracker_changed_cb), self, G_CONNECT_SWAPPED);
+  update_mount_state (self);
+
   return GTK_WIDGET (self);
 }
 
@@ -305,6 +563,16 @@ qr_result_row_get_item (QrResultRow *self)
   g_return_val_if_fail (QR_IS_RESULT_ROW (self), NULL);
 
   return self->item;
+}
+
+/* The disk image that "Open Files" mounts, or NULL when the qube's files
+ * are plain files (dom0's home) or it was not restored. */
+GFile *
+qr_result_row_get_image (QrResultRow *self)
+{
+  g_return_val_if_fail (QR_IS_RESULT_ROW (self), NULL);
+
+  return self->image;
 }
 
 const char *

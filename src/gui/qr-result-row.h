@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "qr-mount-tracker.h"
 #include "qr-restore-item.h"
 
 G_BEGIN_DECLS
@@ -17,9 +18,11 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (QrResultRow, qr_result_row, QR, RESULT_ROW, GtkListBoxRow)
 
-GtkWidget     *qr_result_row_new          (QrRestoreItem *item,
-                                           gboolean       verify_only);
-QrRestoreItem *qr_result_row_get_item     (QrResultRow   *self);
-const char    *qr_result_row_get_summary  (QrResultRow   *self);
+GtkWidget     *qr_result_row_new          (QrRestoreItem  *item,
+                                           gboolean        verify_only,
+                                           QrMountTracker *tracker);
+QrRestoreItem *qr_result_row_get_item     (QrResultRow    *self);
+GFile         *qr_result_row_get_image    (QrResultRow    *self);
+const char    *qr_result_row_get_summary  (QrResultRow    *self);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "qr-application.h"
 #include "qr-confirm.h"
+#include "qr-eject-dialog.h"
 #include "qr-page-choose.h"
 #include "qr-page-done.h"
 #include "qr-page-open.h"
@@ -42,12 +43,15 @@ struct _QrWindow
   GCancellable         *cancellable;
   QrRestore            *restore;
   GCancellable         *restore_cancellable;
+  QrMountTracker       *mount_tracker;
 
   /* State */
   guint                 inhibit_cookie;
   gboolean              applying;
   gboolean              close_asked;
   gboolean              close_after_cancel;
+  gboolean              asking_eject;
+  gboolean              eject_answered;
 };
 
 G_DEFINE_FINAL_TYPE (QrWindow, qr_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -473,6 +477,21 @@ load_settings (QrWindow *self)
     }
 }
 
+static void
+eject_dialog_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(QrWindow) self = user_data;
+
+  self->asking_eject = FALSE;
+  if (!qr_eject_dialog_run_finish (result, NULL))
+    return;
+
+  self->eject_answered = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
 static gboolean
 qr_window_close_request (GtkWindow *window)
 {
@@ -481,6 +500,18 @@ qr_window_close_request (GtkWindow *window)
   if (is_running (self))
     {
       confirm_cancel (self, TRUE);
+      return TRUE;
+    }
+
+  /* Restored images opened with "Open Files" stay attached to the
+   * computer until they are ejected. */
+  if (self->asking_eject)
+    return TRUE;
+  if (!self->eject_answered && qr_mount_tracker_get_n_mounted (self->mount_tracker) > 0)
+    {
+      self->asking_eject = TRUE;
+      qr_eject_dialog_run_async (window, self->mount_tracker, self->cancellable,
+                                 eject_dialog_cb, g_object_ref (self));
       return TRUE;
     }
 
@@ -503,6 +534,7 @@ qr_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->restore);
   g_clear_object (&self->restore_cancellable);
+  g_clear_object (&self->mount_tracker);
 
   G_OBJECT_CLASS (qr_window_parent_class)->dispose (object);
 }
@@ -565,6 +597,8 @@ qr_window_init (QrWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->mount_tracker = qr_mount_tracker_new ();
+  qr_page_done_set_mount_tracker (self->done_page, self->mount_tracker);
 
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->stack));
        child != NULL;
