@@ -84,14 +84,20 @@ response_cb (AdwMessageDialog *dialog,
     g_signal_handlers_disconnect_by_func (cancellable, cancelled_cb, dialog);
 
   if (g_task_return_error_if_cancelled (task))
-    g_object_unref (task);
-  else if (g_strcmp0 (response, QR_EJECT_RESPONSE_EJECT) == 0)
-    qr_mount_tracker_release_all_async (run->tracker, cancellable, release_all_cb, task);
-  else
     {
-      g_task_return_boolean (task, g_strcmp0 (response, QR_EJECT_RESPONSE_KEEP) == 0);
       g_object_unref (task);
+      return;
     }
+
+  /* The task goes on to the eject, which settles it. */
+  if (g_strcmp0 (response, QR_EJECT_RESPONSE_EJECT) == 0)
+    {
+      qr_mount_tracker_release_all_async (run->tracker, cancellable, release_all_cb, task);
+      return;
+    }
+
+  g_task_return_boolean (task, g_strcmp0 (response, QR_EJECT_RESPONSE_KEEP) == 0);
+  g_object_unref (task);
 }
 
 /* Takes over @task. */
@@ -147,8 +153,8 @@ qr_eject_dialog_run_async (GtkWindow           *parent,
 
   ask (task,
        _("Eject the restored disk images before closing?"),
-       _("Some restored qubes are still open in the file manager. Ejecting lets go of "
-         "their disk images safely; the restored files stay where they are."));
+       _("The files of some restored qubes are still open from their disk images. "
+         "Ejecting lets go of the images safely; the restored files stay where they are."));
 }
 
 gboolean

@@ -36,6 +36,7 @@ struct _QrResultRow
   GtkLabel       *details_label;
   QrErrorView    *mount_error_view;
   GtkWidget      *buttons_box;
+  GtkWidget      *show_in_folder_button;
   GtkWidget      *eject_button;
   GtkSpinner     *eject_spinner;
   GtkWidget      *open_button;
@@ -189,6 +190,9 @@ update_mount_state (QrResultRow *self)
   gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
   gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
 
+  /* Eject takes the place of Show in Folder, which would only show the
+   * image file: two buttons still fit a phone. */
+  gtk_widget_set_visible (self->show_in_folder_button, !mounted);
   gtk_widget_set_visible (self->eject_button, mounted);
   gtk_widget_set_visible (GTK_WIDGET (self->open_spinner), busy && !mounted);
   gtk_spinner_set_spinning (self->open_spinner, busy && !mounted);
@@ -481,6 +485,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, buttons_box);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, show_in_folder_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_spinner);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, open_button);

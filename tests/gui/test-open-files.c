@@ -535,6 +535,64 @@ test_close_ejects (Fixture       *fixture,
   g_assert_cmpuint (g_strv_length (devices), ==, 0);
 }
 
+/* An image in use cannot be ejected: said in the row, and again when the
+ * window closes, until whatever uses it lets go. */
+static void
+test_busy (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *image = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *report = NULL;
+  g_auto(GStrv) devices = NULL;
+  GtkWidget *error_view;
+  AdwMessageDialog *dialog;
+  QrResultRow *row;
+  RowWait wait;
+  int fd;
+
+  if (!ready_for_udisks ())
+    return;
+
+  restore (fixture, small_backup);
+  row = find_result_row (fixture, "work");
+  wait = (RowWait) { fixture, row, 0 };
+  image = g_file_get_path (qr_result_row_get_image (row));
+  folder = open_files (fixture, row);
+
+  report = g_build_filename (folder, "Documents", "report.txt", NULL);
+  fd = g_open (report, O_RDONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.eject", NULL);
+  g_assert_true (qr_test_wait_until (idle, &wait, QR_TEST_TIMEOUT_SECONDS));
+  error_view = row_child (row, "mount_error_view");
+  g_assert_true (gtk_widget_get_visible (error_view));
+  g_assert_cmpstr (qr_error_view_get_title (QR_ERROR_VIEW (error_view)), ==,
+                   "The image is in use");
+  g_assert_true (gtk_widget_get_visible (row_child (row, "eject_button")));
+  g_assert_true (gtk_widget_is_sensitive (row_child (row, "eject_button")));
+
+  /* Closing: the eject fails, and the question comes again with why. */
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, 10));
+  answer (qr_test_find_dialog (), QR_EJECT_RESPONSE_EJECT);
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, QR_TEST_TIMEOUT_SECONDS));
+  dialog = qr_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The image is in use");
+  g_assert_nonnull (fixture->window);
+  devices = dup_loop_devices (image);
+  g_assert_cmpuint (g_strv_length (devices), ==, 1);
+
+  g_assert_no_errno (close (fd));
+  answer (dialog, QR_EJECT_RESPONSE_EJECT);
+  g_assert_true (qr_test_wait_until (window_gone, fixture, QR_TEST_TIMEOUT_SECONDS));
+
+  g_clear_pointer (&devices, g_strfreev);
+  devices = dup_loop_devices (image);
+  g_assert_cmpuint (g_strv_length (devices), ==, 0);
+}
+
 /* A never-started qube's image is one sparse hole: said in place, and
  * nothing stays attached. */
 static void
@@ -616,6 +674,35 @@ test_images_and_dom0 (Fixture       *fixture,
 }
 
 static void
+record_count (GtkWindow  *parent,
+              const char *uri,
+              gpointer    user_data)
+{
+  guint *n_launched = user_data;
+
+  g_assert_cmpstr (uri, ==, "file:///tmp");
+  (*n_launched)++;
+}
+
+static void
+test_tracker_new_destroy (void)
+{
+  QrMountTracker *tracker = qr_mount_tracker_new ();
+  guint *n_launched = g_new0 (guint, 1);
+  g_autoptr(GFile) image = g_file_new_for_path ("/tmp/qr-not-an-image.img");
+
+  g_assert_cmpuint (qr_mount_tracker_get_n_mounted (tracker), ==, 0);
+  g_assert_null (qr_mount_tracker_get_mount_points (tracker, image));
+  g_assert_false (qr_mount_tracker_get_busy (tracker, image));
+
+  qr_mount_tracker_set_launcher (tracker, record_count, n_launched, g_free);
+  qr_mount_tracker_launch (tracker, NULL, "file:///tmp");
+  g_assert_cmpuint (*n_launched, ==, 1);
+
+  g_assert_finalize_object (tracker);
+}
+
+static void
 skip (gconstpointer data)
 {
   g_test_skip (data);
@@ -644,6 +731,8 @@ main (int   argc,
       return g_test_run ();
     }
 
+  g_test_add_func ("/qr/open-files/tracker-new-destroy", test_tracker_new_destroy);
+
   fixture_dir = g_dir_make_tmp ("qr-gui-fixtures-XXXXXX", &error);
   g_assert_no_error (error);
   small_backup = qr_test_make_backup (fixture_dir, "small-backup", small_args);
@@ -653,6 +742,8 @@ main (int   argc,
               fixture_set_up, test_mount_and_eject, fixture_tear_down);
   g_test_add ("/qr/open-files/close-ejects", Fixture, NULL,
               fixture_set_up, test_close_ejects, fixture_tear_down);
+  g_test_add ("/qr/open-files/busy", Fixture, NULL,
+              fixture_set_up, test_busy, fixture_tear_down);
   g_test_add ("/qr/open-files/no-filesystem", Fixture, NULL,
               fixture_set_up, test_no_filesystem, fixture_tear_down);
   g_test_add ("/qr/open-files/images-and-dom0", Fixture, NULL,
