@@ -47,6 +47,9 @@ struct _QrResultRow
   QrMountTracker *tracker;
   GFile          *image;
   GCancellable   *cancellable;
+
+  /* State */
+  gboolean        refocus;
 };
 
 G_DEFINE_FINAL_TYPE (QrResultRow, qr_result_row, GTK_TYPE_LIST_BOX_ROW)
@@ -147,9 +150,25 @@ show_mount_error (QrResultRow  *self,
                   const GError *error)
 {
   g_debug ("Could not open the files of %s: %s",
-           qr_qube_get_name (qr_restore_item_get_qube (self->item)),
-           error != NULL ? error->message : "(no error)");
+           qr_qube_get_name (qr_restore_item_get_qube (self->item)), error->message);
   qr_error_view_set_error (self->mount_error_view, error);
+}
+
+/* A button turns insensitive while its work runs, which takes the
+ * keyboard focus away; give it back to the button that is there after. */
+static void
+begin_work (QrResultRow *self)
+{
+  self->refocus = gtk_widget_is_focus (self->open_button) ||
+                  gtk_widget_is_focus (self->eject_button);
+}
+
+static void
+end_work (QrResultRow *self)
+{
+  if (self->refocus)
+    gtk_widget_grab_focus (self->open_button);
+  self->refocus = FALSE;
 }
 
 static void
@@ -220,9 +239,13 @@ mount_cb (GObject      *object,
 
   mount_points = qr_mount_tracker_mount_finish (QR_MOUNT_TRACKER (object), result, &error);
 
-  /* Gone, or the password prompt dismissed: nothing to say. */
-  if (g_cancellable_is_cancelled (self->cancellable) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  end_work (self);
+
+  /* The password prompt dismissed: nothing to say. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   if (mount_points == NULL)
@@ -264,6 +287,7 @@ open_files_action (GtkWidget  *widget,
     }
 
   qr_error_view_set_error (self->mount_error_view, NULL);
+  begin_work (self);
   qr_mount_tracker_mount_async (self->tracker, self->image, self->cancellable,
                                 mount_cb, g_object_ref (self));
 }
@@ -275,15 +299,17 @@ eject_cb (GObject      *object,
 {
   g_autoptr(QrResultRow) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  if (qr_mount_tracker_release_finish (QR_MOUNT_TRACKER (object), result, &error))
+  ok = qr_mount_tracker_release_finish (QR_MOUNT_TRACKER (object), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
-  if (g_cancellable_is_cancelled (self->cancellable) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  end_work (self);
 
-  show_mount_error (self, error);
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_mount_error (self, error);
 }
 
 static void
@@ -299,6 +325,7 @@ eject_action (GtkWidget  *widget,
     return;
 
   qr_error_view_set_error (self->mount_error_view, NULL);
+  begin_work (self);
   qr_mount_tracker_release_async (self->tracker, self->image, self->cancellable,
                                   eject_cb, g_object_ref (self));
 }

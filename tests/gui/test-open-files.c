@@ -412,7 +412,10 @@ test_mount_and_eject (Fixture       *fixture,
   g_assert_cmpstr (image, ==, expected_image);
   g_assert_false (gtk_widget_get_visible (row_child (row, "eject_button")));
 
+  /* As if the keyboard pressed it: the focus comes back to the row. */
+  gtk_widget_grab_focus (row_child (row, "open_button"));
   folder = open_files (fixture, row);
+  g_assert_true (gtk_widget_is_focus (row_child (row, "open_button")));
   g_assert_true (g_str_has_suffix (g_ptr_array_index (fixture->launched, 0), "/home/user"));
 
   /* The user's documents are there, read-only, from a loop device on the
@@ -447,6 +450,7 @@ test_mount_and_eject (Fixture       *fixture,
   g_assert_cmpuint (g_strv_length (devices_after), ==, 1);
 
   /* Eject lets go of everything and returns the row to where it began. */
+  gtk_widget_grab_focus (row_child (row, "eject_button"));
   gtk_widget_activate_action (GTK_WIDGET (row), "row.eject", NULL);
   g_assert_false (gtk_widget_is_sensitive (row_child (row, "eject_button")));
   g_assert_true (qr_test_wait_until (idle, &wait, QR_TEST_TIMEOUT_SECONDS));
@@ -455,6 +459,7 @@ test_mount_and_eject (Fixture       *fixture,
   devices = dup_loop_devices (image);
   g_assert_cmpuint (g_strv_length (devices), ==, 0);
   g_assert_false (find_mount (mount_point, &options_after, &source_after));
+  g_assert_true (gtk_widget_is_focus (row_child (row, "open_button")));
 
   g_assert_false (gtk_widget_get_visible (row_child (row, "eject_button")));
   g_assert_false (gtk_widget_get_visible (row_child (row, "mount_error_view")));
