@@ -49,6 +49,7 @@ struct _QrResultRow
   GCancellable   *cancellable;
 
   /* State */
+  gboolean        opening;
   gboolean        refocus;
 };
 
@@ -199,12 +200,17 @@ update_mount_state (QrResultRow *self)
   GtkWidget *widget = GTK_WIDGET (self);
   gboolean mounted = FALSE;
   gboolean busy = FALSE;
+  gboolean ejecting;
 
   if (self->image != NULL)
     {
       mounted = qr_mount_tracker_get_mount_points (self->tracker, self->image) != NULL;
       busy = qr_mount_tracker_get_busy (self->tracker, self->image);
     }
+
+  /* Whatever this row did not start itself is an eject: the window's
+   * before closing. */
+  ejecting = busy && mounted && !self->opening;
 
   gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
   gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
@@ -213,10 +219,10 @@ update_mount_state (QrResultRow *self)
    * image file: two buttons still fit a phone. */
   gtk_widget_set_visible (self->show_in_folder_button, !mounted);
   gtk_widget_set_visible (self->eject_button, mounted);
-  gtk_widget_set_visible (GTK_WIDGET (self->open_spinner), busy && !mounted);
-  gtk_spinner_set_spinning (self->open_spinner, busy && !mounted);
-  gtk_widget_set_visible (GTK_WIDGET (self->eject_spinner), busy && mounted);
-  gtk_spinner_set_spinning (self->eject_spinner, busy && mounted);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_spinner), busy && !ejecting);
+  gtk_spinner_set_spinning (self->open_spinner, busy && !ejecting);
+  gtk_widget_set_visible (GTK_WIDGET (self->eject_spinner), ejecting);
+  gtk_spinner_set_spinning (self->eject_spinner, ejecting);
 }
 
 static void
@@ -242,6 +248,8 @@ mount_cb (GObject      *object,
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
+  self->opening = FALSE;
+  update_mount_state (self);
   end_work (self);
 
   /* The password prompt dismissed: nothing to say. */
@@ -258,14 +266,15 @@ mount_cb (GObject      *object,
 }
 
 /* dom0's home was restored as plain files: its folder is shown as it is.
- * A qube's image is mounted first, or shown again if it already is. */
+ * A qube's image is mounted first. When it is mounted already, asking
+ * again costs little and mounts nothing new, but notices when the desktop
+ * ejected it meanwhile. */
 static void
 open_files_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *param)
 {
   QrResultRow *self = QR_RESULT_ROW (widget);
-  const char * const *mount_points;
 
   if (self->image == NULL)
     {
@@ -279,14 +288,8 @@ open_files_action (GtkWidget  *widget,
   if (qr_mount_tracker_get_busy (self->tracker, self->image))
     return;
 
-  mount_points = qr_mount_tracker_get_mount_points (self->tracker, self->image);
-  if (mount_points != NULL)
-    {
-      show_mounted_files (self, mount_points);
-      return;
-    }
-
   qr_error_view_set_error (self->mount_error_view, NULL);
+  self->opening = TRUE;
   begin_work (self);
   qr_mount_tracker_mount_async (self->tracker, self->image, self->cancellable,
                                 mount_cb, g_object_ref (self));

@@ -226,13 +226,27 @@ store_result_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
+/* Lets go of @path as another program would, behind the window's back. */
+static gboolean
+release_image (const char  *path,
+               GError     **error)
+{
+  g_autoptr(GFile) image = g_file_new_for_path (path);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  qr_mount_release_async (image, QR_MOUNT_FLAGS_NO_USER_INTERACTION, NULL,
+                          store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return qr_mount_release_finish (result, error);
+}
+
 /* Lets go of whatever a failed case left of the work qube's image. */
 static void
 release_leftover (const char *destination)
 {
   g_autofree char *path = g_build_filename (destination, "work", "private.img", NULL);
-  g_autoptr(GFile) image = g_file_new_for_path (path);
-  g_autoptr(GAsyncResult) result = NULL;
   g_auto(GStrv) devices = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -240,15 +254,7 @@ release_leftover (const char *destination)
     return;
 
   devices = dup_loop_devices (path);
-  if (devices[0] == NULL)
-    return;
-
-  qr_mount_release_async (image, QR_MOUNT_FLAGS_NO_USER_INTERACTION, NULL,
-                          store_result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!qr_mount_release_finish (result, &error))
+  if (devices[0] != NULL && !release_image (path, &error))
     g_test_message ("Could not release %s: %s", path, error->message);
 }
 
@@ -442,17 +448,37 @@ test_mount_and_eject (Fixture       *fixture,
   g_assert_cmpuint (qr_mount_tracker_get_n_mounted (get_tracker (fixture)), ==, 1);
 
   /* Opening again shows the same folder without mounting again. */
-  gtk_widget_activate_action (GTK_WIDGET (row), "row.open-files", NULL);
-  g_assert_cmpuint (fixture->launched->len, ==, 2);
+  g_clear_pointer (&folder, g_free);
+  folder = open_files (fixture, row);
   g_assert_cmpstr (g_ptr_array_index (fixture->launched, 1), ==,
                    g_ptr_array_index (fixture->launched, 0));
   devices_after = dup_loop_devices (image);
+  g_assert_cmpstrv (devices_after, devices);
+
+  /* Ejected elsewhere, as from the file manager's side bar: Open Files
+   * mounts it again rather than show a folder that is gone. */
+  g_assert_true (release_image (image, NULL));
+  g_assert_false (find_mount (mount_point, &options_after, &source_after));
+  g_clear_pointer (&folder, g_free);
+  folder = open_files (fixture, row);
+  g_assert_true (g_str_has_suffix (folder, "/home/user"));
+  g_clear_pointer (&report, g_free);
+  report = g_build_filename (folder, "Documents", "report.txt", NULL);
+  g_assert_true (g_file_test (report, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&devices_after, g_strfreev);
+  devices_after = dup_loop_devices (image);
   g_assert_cmpuint (g_strv_length (devices_after), ==, 1);
+  g_clear_pointer (&home, g_free);
+  g_clear_pointer (&mount_point, g_free);
+  home = g_path_get_dirname (folder);
+  mount_point = g_path_get_dirname (home);
 
   /* Eject lets go of everything and returns the row to where it began. */
   gtk_widget_grab_focus (row_child (row, "eject_button"));
   gtk_widget_activate_action (GTK_WIDGET (row), "row.eject", NULL);
   g_assert_false (gtk_widget_is_sensitive (row_child (row, "eject_button")));
+  g_assert_true (gtk_widget_get_visible (row_child (row, "eject_spinner")));
+  g_assert_false (gtk_widget_get_visible (row_child (row, "open_spinner")));
   g_assert_true (qr_test_wait_until (idle, &wait, QR_TEST_TIMEOUT_SECONDS));
 
   g_clear_pointer (&devices, g_strfreev);
