@@ -131,6 +131,7 @@ show_help (GtkApplication *application,
     {
       help = GTK_WINDOW (qr_help_window_new ());
       gtk_window_set_transient_for (help, find_window (application, QR_TYPE_WINDOW));
+      gtk_window_set_destroy_with_parent (help, TRUE);
       gtk_window_set_application (help, application);
     }
 

@@ -96,6 +96,29 @@ scroll_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+restore_copy_icon_cb (gpointer user_data)
+{
+  GtkButton *button = user_data;
+
+  gtk_button_set_icon_name (button, "edit-copy-symbolic");
+  return G_SOURCE_REMOVE;
+}
+
+/* Commands are for pasting into a terminal: typing them is where mistakes
+ * would come from. The tick mark says it worked. */
+static void
+copy_clicked_cb (GtkLabel  *label,
+                 GtkButton *button)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (label)),
+                          gtk_label_get_text (label));
+
+  gtk_button_set_icon_name (button, "object-select-symbolic");
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 2, restore_copy_icon_cb,
+                              g_object_ref (button), g_object_unref);
+}
+
 static void
 qr_help_window_dispose (GObject *object)
 {
@@ -142,6 +165,7 @@ qr_help_window_class_init (QrHelpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrHelpWindow, space_heading);
   gtk_widget_class_bind_template_child (widget_class, QrHelpWindow, files_heading);
   gtk_widget_class_bind_template_child (widget_class, QrHelpWindow, manual_heading);
+  gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
 
   /* A window to read beside the wizard: Escape puts it away, as in
    * other help viewers. */
@@ -154,6 +178,11 @@ static void
 qr_help_window_init (QrHelpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Start with the page itself focused, so Page Down reads on. Left to
+   * GTK, the first selectable command would take the focus and show all
+   * its text selected. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->scrolled_window));
 }
 
 GtkWidget *

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "qr-error.h"
 #include "qr-error-view.h"
@@ -139,6 +140,26 @@ find_label (GtkWidget  *root,
   return NULL;
 }
 
+static GtkLabel *
+find_label_containing (GtkWidget  *root,
+                       const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return GTK_LABEL (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_containing (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 /* Where @heading's top is, in the visible part of the help. */
 static double
 heading_offset (QrHelpWindow *help,
@@ -242,6 +263,7 @@ test_from_menu (Fixture       *fixture,
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (help)), ==, "Help");
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (help)) == GTK_WINDOW (fixture->window));
   g_assert_false (gtk_window_get_modal (GTK_WINDOW (help)));
+  g_assert_true (gtk_window_get_destroy_with_parent (GTK_WINDOW (help)));
   g_assert_null (qr_help_window_get_topic (help));
 
   heading = find_label (GTK_WIDGET (help), PASSPHRASE_HEADING);
@@ -256,8 +278,8 @@ test_from_menu (Fixture       *fixture,
   /* The manual procedure is there, selectable, in monospace. */
   {
     GtkLabel *commands = find_label (GTK_WIDGET (help),
-                                     "tar -i -xf BACKUP backup-header backup-header.hmac "
-                                     "qubes.xml.000.enc");
+                                     "tar -i -xf BACKUP \\\n"
+                                     "  backup-header backup-header.hmac qubes.xml.000.enc");
 
     g_assert_nonnull (commands);
     g_assert_true (gtk_label_get_selectable (commands));
@@ -303,6 +325,65 @@ test_topic (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help-topic", "s", "no-such");
   g_assert_null (qr_help_window_get_topic (help));
   g_assert_true (qr_test_wait_until (scrolled_to_top, help, 10));
+}
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+text_read (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static gboolean
+shows_copied (gpointer data)
+{
+  return g_strcmp0 (gtk_button_get_icon_name (data), "object-select-symbolic") == 0;
+}
+
+static void
+test_copy (Fixture       *fixture,
+           gconstpointer  data)
+{
+  QrHelpWindow *help;
+  GtkWidget *label;
+  GtkWidget *card;
+  GtkWidget *button;
+  GdkClipboard *clipboard;
+  g_autofree char *text = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help-topic", "s",
+                              QR_HELP_TOPIC_MANUAL);
+  help = wait_for_help_window ();
+
+  /* The commands that check the passphrase, copied whole by their button. */
+  label = GTK_WIDGET (find_label_containing (GTK_WIDGET (help),
+                                             "backup-header.hmac header.checked"));
+  g_assert_nonnull (label);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  card = gtk_widget_get_parent (gtk_widget_get_ancestor (label, GTK_TYPE_SCROLLED_WINDOW));
+  button = qr_test_find_child (card, GTK_TYPE_BUTTON, NULL);
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "edit-copy-symbolic");
+
+  clipboard = gtk_widget_get_clipboard (label);
+  gdk_clipboard_set_text (clipboard, "something else");
+  gtk_widget_activate (button);
+  g_assert_true (qr_test_wait_until (shows_copied, button, 10));
+
+  gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &text);
+  g_assert_true (qr_test_wait_until (text_read, &text, 10));
+  g_assert_cmpstr (text, ==, gtk_label_get_label (GTK_LABEL (label)));
 }
 
 static void
@@ -514,6 +595,8 @@ main (int   argc,
               fixture_set_up, test_from_menu, fixture_tear_down);
   g_test_add ("/qr/help/topic", Fixture, NULL,
               fixture_set_up, test_topic, fixture_tear_down);
+  g_test_add ("/qr/help/copy", Fixture, NULL,
+              fixture_set_up, test_copy, fixture_tear_down);
   g_test_add ("/qr/help/narrow", Fixture, NULL,
               fixture_set_up, test_narrow, fixture_tear_down);
   g_test_add ("/qr/help/about", Fixture, NULL,
