@@ -11,6 +11,7 @@
 
 #include "qr-error-text.h"
 #include "qr-error-view.h"
+#include "qr-help-window.h"
 #include "qr-mount.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
@@ -32,6 +33,7 @@ struct _QrResultRow
   GtkLabel       *summary_label;
   GtkImage       *state_image;
   GtkLabel       *reason_label;
+  GtkButton      *help_button;
   GtkExpander    *details_expander;
   GtkLabel       *details_label;
   QrErrorView    *mount_error_view;
@@ -436,6 +438,7 @@ static void
 show_failed (QrResultRow *self)
 {
   const GError *error = qr_restore_item_get_error (self->item);
+  const char *topic;
   QrErrorText text;
 
   set_state_icon (self, "dialog-error-symbolic", "error");
@@ -452,6 +455,12 @@ show_failed (QrResultRow *self)
   gtk_label_set_label (self->details_label, error->message);
   gtk_widget_set_visible (GTK_WIDGET (self->reason_label), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->details_expander), TRUE);
+
+  /* The help opens at what this failure means; an empty topic at the top. */
+  topic = qr_help_window_topic_for_error (error);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
+                                    topic != NULL ? topic : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->help_button), TRUE);
 }
 
 static void
@@ -511,6 +520,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, state_image);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, help_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);

@@ -464,6 +464,7 @@ test_damaged (Fixture       *fixture,
                          "--corrupt-offset", "3000", NULL };
   QrPageDone *done = find_page (fixture, QR_TYPE_PAGE_DONE);
   QrResultRow *row;
+  GtkWidget *help;
   const char *title;
 
   backup = qr_test_make_backup (fixture->dir, "damaged-backup", args);
@@ -487,6 +488,14 @@ test_damaged (Fixture       *fixture,
   g_assert_cmpint (qr_restore_item_get_state (qr_result_row_get_item (row)), ==,
                    QR_RESTORE_STATE_FAILED);
   g_assert_cmpstr (qr_result_row_get_summary (row), ==, "Part of the backup is damaged");
+
+  /* The failed qube offers the help about damaged backups. */
+  help = qr_test_find_child (GTK_WIDGET (row), QR_TYPE_RESULT_ROW, "help_button");
+  g_assert_true (gtk_widget_get_visible (help));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (help)), ==, "app.help-topic");
+  g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (help)),
+                                         NULL),
+                   !=, "");
 
   g_assert_cmpuint (count_unverified_files (destination, "", sums), ==, 0);
 }
