@@ -398,7 +398,9 @@ print_info_text (QrBackup *backup)
   g_print (_("Format version:  %u\n"), header->version);
   g_print (_("Backup ID:       %s\n"), header->backup_id);
   g_print (_("Compression:     %s\n"), header->compressed ? header->compression_filter : _("none"));
-  g_print (_("Size:            %s\n"), size);
+  /* A backup read from a pipe has no size to tell. */
+  if (qr_backup_get_size (backup) > 0)
+    g_print (_("Size:            %s\n"), size);
 
   if (!qr_backup_get_unlocked (backup))
     {
@@ -522,6 +524,41 @@ format_time_left (Printer *printer)
                           (guint) ((seconds % 3600) / 60));
 }
 
+/* "part 3 of 7", or "part 3" when the count is not known yet (a pipe). */
+static char *
+format_part (QrRestore *restore)
+{
+  guint chunk = qr_restore_get_chunk (restore);
+  guint n_chunks = qr_restore_get_n_chunks (restore);
+
+  if (n_chunks == 0)
+    return g_strdup_printf (_("part %u"), chunk);
+
+  return g_strdup_printf (_("part %u of %u"), chunk, n_chunks);
+}
+
+/* A bar with the percentage, or the amount read when the total is not
+ * known (a pipe). */
+static char *
+format_done (QrRestore *restore,
+             int        percent)
+{
+  char bar[21];
+
+  if (qr_restore_get_bytes_total (restore) == 0)
+    {
+      g_autofree char *done = g_format_size (qr_restore_get_bytes_done (restore));
+
+      return g_strdup_printf (_("%s read"), done);
+    }
+
+  for (int i = 0; i < 20; i++)
+    bar[i] = i < percent / 5 ? '#' : '-';
+  bar[20] = '\0';
+
+  return g_strdup_printf ("[%s] %3d%%", bar, percent);
+}
+
 static void
 on_progress_cb (QrRestore *restore,
                 Printer   *printer)
@@ -531,6 +568,7 @@ on_progress_cb (QrRestore *restore,
   g_autofree char *rate = g_format_size ((guint64) qr_restore_get_rate (restore));
   g_autofree char *left = format_time_left (printer);
   g_autofree char *line = NULL;
+  g_autofree char *part = format_part (restore);
   int percent = (int) (qr_restore_get_fraction (restore) * 100);
 
   if (qube == NULL)
@@ -538,15 +576,9 @@ on_progress_cb (QrRestore *restore,
 
   if (printer->terminal)
     {
-      char bar[21];
-      int filled = percent / 5;
+      g_autofree char *done = format_done (restore, percent);
 
-      for (int i = 0; i < 20; i++)
-        bar[i] = i < filled ? '#' : '-';
-      bar[20] = '\0';
-
-      line = g_strdup_printf ("[%s] %3d%%  %s/%s %u/%u %s  %s/s  %s", bar, percent, qube, file,
-                              qr_restore_get_chunk (restore), qr_restore_get_n_chunks (restore),
+      line = g_strdup_printf ("%s  %s/%s %s %s  %s/s  %s", done, qube, file, part,
                               phase_label (qr_restore_get_phase (restore)), rate, left);
       g_printerr ("\r%-*s", (int) printer->line_width, line);
       printer->line_width = MAX (printer->line_width, strlen (line));
@@ -554,9 +586,8 @@ on_progress_cb (QrRestore *restore,
     }
 
   /* Without a terminal, one line per step, and only when the step changes. */
-  line = g_strdup_printf (_("%s: %s part %u of %u: %s (%d%%)"), qube, file,
-                          qr_restore_get_chunk (restore), qr_restore_get_n_chunks (restore),
-                          phase_label (qr_restore_get_phase (restore)), percent);
+  line = g_strdup_printf (_("%s: %s %s: %s"), qube, file, part,
+                          phase_label (qr_restore_get_phase (restore)));
   if (g_strcmp0 (line, printer->last_line) != 0)
     g_printerr ("%s\n", line);
   g_free (printer->last_line);

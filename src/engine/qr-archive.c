@@ -24,6 +24,12 @@
 #define MAX_NAME_LENGTH   1024
 #define INDEX_BUFFER_SIZE (64 * 1024)
 
+/* Read from a pipe, the small members at the start (the header, its HMAC
+ * and the list of qubes) are kept in memory, since they cannot be read
+ * again. */
+#define MAX_PRELOADED_MEMBERS 3
+#define MAX_PRELOADED_SIZE    (1024 * 1024 + 4096)
+
 struct _QrArchive
 {
   GObject     parent_instance;
@@ -38,6 +44,14 @@ struct _QrArchive
 
   /* Whether the file ends inside a member (a copy cut short). */
   gboolean    truncated;
+
+  /* A pipe is read once, front to back: the reader stays open, the first
+   * members are kept in memory, and the member after them waits. */
+  gboolean    streaming;
+  struct archive *stream;
+  GHashTable *preloaded;
+  QrArchiveMember *waiting;
+  gboolean    stream_ended;
 
   /* Index pass: position of the libarchive read callbacks. */
   guint64     position;
@@ -62,7 +76,8 @@ index_read_cb (struct archive *a,
   ssize_t n;
 
   do
-    n = pread (self->fd, self->buffer, INDEX_BUFFER_SIZE, self->position);
+    n = self->streaming ? read (self->fd, self->buffer, INDEX_BUFFER_SIZE)
+                        : pread (self->fd, self->buffer, INDEX_BUFFER_SIZE, self->position);
   while (n < 0 && errno == EINTR);
 
   if (n < 0)
@@ -155,7 +170,8 @@ index_reader_new (QrArchive *self)
   archive_read_set_options (a, "tar:read_concatenated_archives");
   archive_read_set_callback_data (a, self);
   archive_read_set_read_callback (a, index_read_cb);
-  archive_read_set_skip_callback (a, index_skip_cb);
+  if (!self->streaming)
+    archive_read_set_skip_callback (a, index_skip_cb);
   return a;
 }
 
@@ -224,6 +240,9 @@ qr_archive_finalize (GObject *object)
 {
   QrArchive *self = (QrArchive *) object;
 
+  if (self->stream != NULL)
+    archive_read_free (self->stream);
+  g_clear_pointer (&self->preloaded, g_hash_table_unref);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
   g_clear_pointer (&self->members, g_ptr_array_unref);
   g_clear_pointer (&self->buffer, g_free);
@@ -247,6 +266,8 @@ qr_archive_init (QrArchive *self)
   self->fd = -1;
   self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
   self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->preloaded = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                           (GDestroyNotify) g_bytes_unref);
 }
 
 static gboolean
@@ -283,6 +304,10 @@ open_file (QrArchive  *self,
       return FALSE;
     }
 
+  self->streaming = S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode) || S_ISCHR (st.st_mode);
+  if (self->streaming)
+    return TRUE;
+
   if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode))
     {
       g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
@@ -292,6 +317,92 @@ open_file (QrArchive  *self,
 
   self->size = S_ISREG (st.st_mode) ? (guint64) st.st_size
                                     : (guint64) lseek (self->fd, 0, SEEK_END);
+  return TRUE;
+}
+
+static void
+set_stream_error (QrArchive  *self,
+                  GError    **error)
+{
+  const char *why = archive_error_string (self->stream);
+
+  if (archive_errno (self->stream) == EIO || archive_errno (self->stream) == EINTR)
+    g_set_error (error, QR_ERROR, QR_ERROR_IO,
+                 _("Cannot read the backup: %s. Check where it comes from."), why ? why : "?");
+  else
+    g_set_error (error, QR_ERROR, QR_ERROR_TRUNCATED,
+                 _("The backup ends early or is damaged where it ends (%s): it was probably "
+                   "cut short while being sent or copied."),
+                 why ? why : "?");
+}
+
+/* Reads the next member's header from the stream and records it. */
+static const QrArchiveMember *
+stream_next (QrArchive  *self,
+             GError    **error)
+{
+  struct archive_entry *entry;
+  int r;
+
+  if (self->stream_ended)
+    return NULL;
+
+  do
+    {
+      r = archive_read_next_header (self->stream, &entry);
+      if (r == ARCHIVE_EOF)
+        {
+          self->stream_ended = TRUE;
+          return NULL;
+        }
+
+      if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+        {
+          set_stream_error (self, error);
+          return NULL;
+        }
+
+      if (!add_member (self, self->stream, entry, error))
+        return NULL;
+    }
+  while (archive_entry_filetype (entry) != AE_IFREG);
+
+  return g_ptr_array_index (self->members, self->members->len - 1);
+}
+
+static gboolean
+open_stream (QrArchive  *self,
+             GError    **error)
+{
+  const QrArchiveMember *member;
+
+  self->buffer = g_malloc (INDEX_BUFFER_SIZE);
+  self->stream = index_reader_new (self);
+
+  if (archive_read_open1 (self->stream) != ARCHIVE_OK ||
+      (member = stream_next (self, NULL)) == NULL)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
+                   _("This file is not a Qubes OS backup: it is not an archive."));
+      return FALSE;
+    }
+
+  while (member != NULL && member->size <= MAX_PRELOADED_SIZE &&
+         g_hash_table_size (self->preloaded) < MAX_PRELOADED_MEMBERS)
+    {
+      g_autofree guint8 *data = g_malloc (MAX (member->size, 1));
+
+      if (!qr_archive_read_data (self, data, member->size, error))
+        return FALSE;
+
+      g_hash_table_insert (self->preloaded, member->name,
+                           g_bytes_new_take (g_steal_pointer (&data), member->size));
+      member = stream_next (self, error);
+      if (member == NULL && error != NULL && *error != NULL)
+        return FALSE;
+    }
+
+  self->waiting = (QrArchiveMember *) member;
   return TRUE;
 }
 
@@ -306,7 +417,10 @@ qr_archive_open (GFile         *file,
 
   self = g_object_new (QR_TYPE_ARCHIVE, NULL);
 
-  if (!open_file (self, file, error) || !build_index (self, cancellable, error))
+  if (!open_file (self, file, error))
+    return NULL;
+
+  if (self->streaming ? !open_stream (self, error) : !build_index (self, cancellable, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -367,8 +481,19 @@ qr_archive_read (QrArchive             *self,
   guint8 *out = buffer;
   gsize done = 0;
 
+  GBytes *preloaded;
+
   g_return_val_if_fail (QR_IS_ARCHIVE (self), FALSE);
   g_return_val_if_fail (offset <= member->size && length <= member->size - offset, FALSE);
+
+  preloaded = g_hash_table_lookup (self->preloaded, member->name);
+  if (preloaded != NULL)
+    {
+      memcpy (buffer, (const guint8 *) g_bytes_get_data (preloaded, NULL) + offset, length);
+      return TRUE;
+    }
+
+  g_return_val_if_fail (!self->streaming, FALSE);
 
   while (done < length)
     {
@@ -435,6 +560,69 @@ qr_archive_advise_sequential (QrArchive             *self,
 {
   g_return_if_fail (QR_IS_ARCHIVE (self));
 
+  if (self->streaming)
+    return;
+
   posix_fadvise (self->fd, member->offset, member->size, POSIX_FADV_SEQUENTIAL);
   posix_fadvise (self->fd, member->offset, member->size, POSIX_FADV_WILLNEED);
+}
+
+gboolean
+qr_archive_is_streaming (QrArchive *self)
+{
+  g_return_val_if_fail (QR_IS_ARCHIVE (self), FALSE);
+
+  return self->streaming;
+}
+
+/* From a pipe: the member after the ones read so far, NULL at the end (or
+ * with @error set). What was not read of the previous member is skipped. */
+const QrArchiveMember *
+qr_archive_next_member (QrArchive  *self,
+                        GError    **error)
+{
+  const QrArchiveMember *member;
+
+  g_return_val_if_fail (QR_IS_ARCHIVE (self), NULL);
+  g_return_val_if_fail (self->streaming, NULL);
+
+  if (self->waiting != NULL)
+    {
+      member = self->waiting;
+      self->waiting = NULL;
+      return member;
+    }
+
+  return stream_next (self, error);
+}
+
+/* From a pipe: the next @length bytes of the current member's data. */
+gboolean
+qr_archive_read_data (QrArchive  *self,
+                      void       *buffer,
+                      gsize       length,
+                      GError    **error)
+{
+  guint8 *out = buffer;
+  gsize done = 0;
+
+  g_return_val_if_fail (QR_IS_ARCHIVE (self), FALSE);
+  g_return_val_if_fail (self->streaming, FALSE);
+
+  while (done < length)
+    {
+      la_ssize_t n = archive_read_data (self->stream, out + done, length - done);
+
+      if (n <= 0)
+        {
+          if (n == 0)
+            archive_set_error (self->stream, EPIPE, "%s", _("end of data"));
+          set_stream_error (self, error);
+          return FALSE;
+        }
+
+      done += n;
+    }
+
+  return TRUE;
 }

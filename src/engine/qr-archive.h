@@ -45,5 +45,12 @@ GBytes                *qr_archive_read_member  (QrArchive        *self,
                                                 GError          **error);
 void                   qr_archive_advise_sequential (QrArchive   *self,
                                                 const QrArchiveMember *member);
+gboolean               qr_archive_is_streaming (QrArchive        *self);
+const QrArchiveMember *qr_archive_next_member  (QrArchive        *self,
+                                                GError          **error);
+gboolean               qr_archive_read_data    (QrArchive        *self,
+                                                void             *buffer,
+                                                gsize             length,
+                                                GError          **error);
 
 G_END_DECLS

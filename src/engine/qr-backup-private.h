@@ -23,6 +23,8 @@ typedef struct
   GError    *error;
 } QrSeries;
 
+void        _qr_series_free                (QrSeries     *series);
+
 QrArchive  *_qr_backup_get_archive         (QrBackup     *self);
 QrKdfPool  *_qr_backup_get_pool            (QrBackup     *self);
 const char *_qr_backup_get_passphrase      (QrBackup     *self);
@@ -30,5 +32,12 @@ GPtrArray  *_qr_backup_list_series         (QrBackup     *self,
                                             QrQube       *qube);
 char       *_qr_backup_dup_chunk_prefix    (QrBackup     *self,
                                             const QrArchiveMember *chunk);
+gboolean    _qr_backup_parse_chunk_name    (const char   *name,
+                                            char        **path,
+                                            guint        *index);
+gboolean    _qr_backup_series_belongs_to   (const char   *series_path,
+                                            QrQube       *qube);
+gboolean    _qr_backup_claim_stream        (QrBackup     *self,
+                                            GError      **error);
 
 G_END_DECLS

@@ -41,6 +41,9 @@ struct _QrBackup
   QrKdfPool  *pool;
   char       *passphrase;
   gboolean    unlocked;
+
+  /* A backup read from a pipe can be restored once. */
+  gboolean    stream_claimed;
 };
 
 G_DEFINE_FINAL_TYPE (QrBackup, qr_backup, G_TYPE_OBJECT)
@@ -54,8 +57,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-series_free (QrSeries *series)
+void
+_qr_series_free (QrSeries *series)
 {
   g_free (series->path);
   g_ptr_array_unref (series->chunks);
@@ -64,10 +67,10 @@ series_free (QrSeries *series)
 }
 
 /* Splits "vm12/private.img.003.enc" into "vm12/private.img" and 3. */
-static gboolean
-parse_chunk_name (const char  *name,
-                  char       **path,
-                  guint       *index)
+gboolean
+_qr_backup_parse_chunk_name (const char  *name,
+                             char       **path,
+                             guint       *index)
 {
   gsize len = strlen (name);
   const char *digits;
@@ -100,7 +103,8 @@ add_chunk (QrBackup              *self,
   QrSeries *series;
   guint index;
 
-  if (!parse_chunk_name (member->name, &path, &index) || g_str_equal (path, "qubes.xml"))
+  if (!_qr_backup_parse_chunk_name (member->name, &path, &index) ||
+      g_str_equal (path, "qubes.xml"))
     return;
 
   series = g_hash_table_lookup (self->series, path);
@@ -251,7 +255,7 @@ qr_backup_init (QrBackup *self)
 {
   self->qubes = g_list_store_new (QR_TYPE_QUBE);
   self->series = g_hash_table_new (g_str_hash, g_str_equal);
-  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_series_free);
 }
 
 QrBackup *
@@ -459,7 +463,10 @@ publish_qubes (QrBackup  *self,
       QrQube *qube = g_ptr_array_index (qubes, i);
       g_autoptr(GPtrArray) series = _qr_backup_list_series (self, qube);
 
-      qr_qube_set_present (qube, qr_qube_get_included (qube) && series->len > 0);
+      /* From a pipe, what is in the backup is known only once read. */
+      qr_qube_set_present (qube, qr_qube_get_included (qube) &&
+                                 (series->len > 0 ||
+                                  qr_archive_is_streaming (self->archive)));
     }
 
   g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
@@ -691,36 +698,62 @@ _qr_backup_get_passphrase (QrBackup *self)
   return self->passphrase;
 }
 
-/* The series of a qube, in archive order: every file of its folder
+/* Whether a backed-up file belongs to a qube: a file of its folder
  * ("vm12/"), or dom0's home ("dom0-home/user"). */
+gboolean
+_qr_backup_series_belongs_to (const char *series_path,
+                              QrQube     *qube)
+{
+  const char *path = qr_qube_get_backup_path (qube);
+  gsize len;
+
+  if (path == NULL || path[0] == '\0')
+    return FALSE;
+
+  len = strlen (path);
+  if (path[len - 1] == '/')
+    return g_str_has_prefix (series_path, path) &&
+           series_path[len] != '\0' && strchr (series_path + len, '/') == NULL;
+
+  return g_str_equal (series_path, path);
+}
+
+/* The series of a qube, in archive order. */
 GPtrArray *
 _qr_backup_list_series (QrBackup *self,
                         QrQube   *qube)
 {
-  const char *path = qr_qube_get_backup_path (qube);
   GPtrArray *list = g_ptr_array_new ();
-  gsize len;
 
-  if (path == NULL || path[0] == '\0')
-    return list;
-
-  len = strlen (path);
   for (guint i = 0; i < self->series_order->len; i++)
     {
       QrSeries *series = g_ptr_array_index (self->series_order, i);
-      gboolean match;
 
-      if (path[len - 1] == '/')
-        match = g_str_has_prefix (series->path, path) &&
-                series->path[len] != '\0' && strchr (series->path + len, '/') == NULL;
-      else
-        match = g_str_equal (series->path, path);
-
-      if (match)
+      if (_qr_backup_series_belongs_to (series->path, qube))
         g_ptr_array_add (list, series);
     }
 
   return list;
+}
+
+/* A pipe can be read only once: the first restore of it claims it. */
+gboolean
+_qr_backup_claim_stream (QrBackup  *self,
+                         GError   **error)
+{
+  if (!qr_archive_is_streaming (self->archive))
+    return TRUE;
+
+  if (self->stream_claimed)
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_FAILED,
+                   _("This backup was read from a pipe, which can be read only once. "
+                     "Send it again, or save it to a file first."));
+      return FALSE;
+    }
+
+  self->stream_claimed = TRUE;
+  return TRUE;
 }
 
 char *

@@ -400,7 +400,12 @@ extract_regular (struct archive       *a,
   gboolean ret = FALSE;
 
   if (job->dir_fd < 0)
-    return write_data (a, -1, job, source, relative, error);
+    {
+      if (!write_data (a, -1, job, source, relative, error))
+        return FALSE;
+      job->apparent_size += size;
+      return TRUE;
+    }
 
   if ((parent = open_parent (job->dir_fd, relative, &leaf, error)) < 0)
     return FALSE;

@@ -110,6 +110,8 @@ struct _QrRestore
   gulong          outer_handler;
   int             dest_fd;
   gboolean        dest_created;
+  gboolean        streaming;
+  GPtrArray      *stream_series;
 };
 
 G_DEFINE_FINAL_TYPE (QrRestore, qr_restore, G_TYPE_OBJECT)
@@ -313,7 +315,8 @@ report_chunk (QrRestore      *self,
   g_free (self->pending.file);
   self->pending.file = g_strdup (slash ? slash + 1 : series->path);
   self->pending.chunk = chunk + 1;
-  self->pending.n_chunks = series->chunks->len;
+  /* From a pipe, how many parts a file has is known only at its end. */
+  self->pending.n_chunks = self->streaming ? 0 : series->chunks->len;
   schedule_publish_locked (self);
   g_mutex_unlock (&self->mutex);
 }
@@ -688,6 +691,30 @@ chunk_error (Plan     *plan,
   return error;
 }
 
+/* With the passphrase already proven, a header that this key does not
+ * match means the chunk was renamed, moved or taken from elsewhere. */
+static gboolean
+check_chunk_header (QrScryptKey     *key,
+                    const guint8    *header,
+                    QrScryptParams  *params,
+                    GError         **error)
+{
+  if (!qr_scrypt_params_parse (header, QR_SCRYPT_HEADER_SIZE, params, error))
+    return FALSE;
+
+  if (!qr_scrypt_key_check_header (key, params))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("this part does not belong here (it was renamed, reordered or taken from "
+                     "another backup): the backup was tampered with or damaged."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Reads a chunk from the backup file a piece at a time, decrypting each
+ * piece while the disk reads ahead the next. */
 static gboolean
 decrypt_chunk (QrRestore              *self,
                const QrArchiveMember  *member,
@@ -703,18 +730,8 @@ decrypt_chunk (QrRestore              *self,
   qr_archive_advise_sequential (archive, member);
 
   if (!qr_archive_read (archive, member, 0, buffer, QR_SCRYPT_HEADER_SIZE, error) ||
-      !qr_scrypt_params_parse (buffer, QR_SCRYPT_HEADER_SIZE, &params, error))
+      !check_chunk_header (key, buffer, &params, error))
     return FALSE;
-
-  /* With the passphrase already proven, a header that this key does not
-   * match means the chunk was renamed, moved or taken from elsewhere. */
-  if (!qr_scrypt_key_check_header (key, &params))
-    {
-      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
-                   _("this part does not belong here (it was renamed, reordered or taken from "
-                     "another backup): the backup was tampered with or damaged."));
-      return FALSE;
-    }
 
   decryptor = qr_scrypt_decryptor_new (key, &params);
   for (guint64 pos = QR_SCRYPT_HEADER_SIZE; pos < end; pos += READ_PIECE_SIZE)
@@ -730,6 +747,26 @@ decrypt_chunk (QrRestore              *self,
 
   return qr_archive_read (archive, member, end, buffer + end, QR_SCRYPT_MAC_SIZE, error) &&
          qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
+}
+
+/* Decrypts a chunk that is already whole in memory (read from a pipe). */
+static gboolean
+decrypt_chunk_in_place (QrScryptKey  *key,
+                        guint8       *buffer,
+                        gsize         size,
+                        GError      **error)
+{
+  g_autoptr(QrScryptDecryptor) decryptor = NULL;
+  QrScryptParams params;
+  gsize end = size - QR_SCRYPT_MAC_SIZE;
+
+  if (!check_chunk_header (key, buffer, &params, error))
+    return FALSE;
+
+  decryptor = qr_scrypt_decryptor_new (key, &params);
+  qr_scrypt_decryptor_update (decryptor, buffer + QR_SCRYPT_HEADER_SIZE,
+                              buffer + QR_SCRYPT_HEADER_SIZE, end - QR_SCRYPT_HEADER_SIZE);
+  return qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
 }
 
 /* Verifies one chunk and queues its plaintext; FALSE stops the series. */
@@ -843,6 +880,15 @@ folder_name_is_safe (const char *name)
 }
 
 static GError *
+missing_files_error (Plan *plan)
+{
+  return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
+                      _("The backup does not contain the files of qube “%s”, although its list "
+                        "of qubes says it should: the backup is incomplete."),
+                      qr_qube_get_name (plan->qube));
+}
+
+static GError *
 check_plan (QrRestore *self,
             Plan      *plan)
 {
@@ -853,11 +899,8 @@ check_plan (QrRestore *self,
                         _("The qube name “%s” is not a safe folder name, so it was not restored."),
                         plan->folder);
 
-  if (plan->series->len == 0)
-    return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
-                        _("The backup does not contain the files of qube “%s”, although its list "
-                          "of qubes says it should: the backup is incomplete."),
-                        qr_qube_get_name (plan->qube));
+  if (plan->series->len == 0 && !self->streaming)
+    return missing_files_error (plan);
 
   for (guint i = 0; i < plan->series->len; i++)
     {
@@ -949,7 +992,8 @@ make_plans (QrRestore *self)
       g_ptr_array_add (self->plans, plan);
     }
 
-  for (guint i = 0; i < self->plans->len; i++)
+  /* From a pipe, keys are derived as chunks arrive, a few ahead. */
+  for (guint i = 0; i < self->plans->len && !self->streaming; i++)
     queue_keys (self, g_ptr_array_index (self->plans, i));
 }
 
@@ -1052,26 +1096,8 @@ stop_reason (QrRestore *self)
 }
 
 static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+read_items (QrRestore *self)
 {
-  QrRestore *self = source_object;
-  g_autoptr(GThread) extractor = NULL;
-  GError *error = NULL;
-  gulong handler;
-
-  if (!open_destination (self, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  handler = g_cancellable_connect (self->cancellable, G_CALLBACK (wake_waiters_cb), self, NULL);
-  make_plans (self);
-  extractor = g_thread_new ("qr-extract", extractor_thread, self);
-
   for (guint i = 0; i < self->plans->len; i++)
     {
       Plan *plan = g_ptr_array_index (self->plans, i);
@@ -1085,6 +1111,358 @@ run_thread (GTask        *task,
 
       read_item (self, i);
     }
+}
+
+/* ---- From a pipe: chunks as they arrive, keys derived a few ahead. ---- */
+
+/* Chunks read and waiting for their keys. With the one being unpacked,
+ * this uses every buffer, so memory stays as bounded as from a file. */
+#define STREAM_WINDOW (N_BUFFERS - 1)
+
+typedef struct
+{
+  guint         index;
+  QrSeries     *series;
+  guint         chunk;
+  int           buffer;
+  gsize         size;
+  QrKdfRequest *request;
+} Pending;
+
+typedef struct
+{
+  QrRestore *self;
+  GQueue     pending;
+  GPtrArray *all_series;
+  gboolean  *begun;
+  int        item;
+  QrSeries  *series;
+} Stream;
+
+static void
+fail_stream_series (Stream *stream,
+                    GError *error)
+{
+  fail_plan (stream->self, stream->item, error);
+  send (stream->self, MESSAGE_ABORT, stream->item, stream->series);
+}
+
+static void
+process_oldest (Stream *stream)
+{
+  QrRestore *self = stream->self;
+  Pending *pending = g_queue_pop_head (&stream->pending);
+  Plan *plan = g_ptr_array_index (self->plans, pending->index);
+  g_autoptr(QrScryptKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+  Message *message;
+
+  if (!g_atomic_int_get (&plan->failed))
+    {
+      report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series, pending->chunk);
+      key = qr_kdf_request_wait (pending->request, self->cancellable, &error);
+      if (key != NULL && pending->chunk == 0 && pending->series == g_ptr_array_index (plan->series, 0))
+        report_state (self, pending->index, QR_RESTORE_STATE_RESTORING);
+
+      if (key != NULL &&
+          decrypt_chunk_in_place (key, self->buffers[pending->buffer], pending->size, &error))
+        {
+          report_bytes (self, pending->size);
+          report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING
+                                                 : QR_RESTORE_PHASE_VERIFYING,
+                        plan, pending->series, pending->chunk);
+          message = g_new0 (Message, 1);
+          message->type = MESSAGE_DATA;
+          message->item = pending->index;
+          message->buffer = self->buffers[pending->buffer];
+          message->offset = QR_SCRYPT_HEADER_SIZE;
+          message->length = pending->size - QR_SCRYPT_OVERHEAD;
+          g_async_queue_push (self->queue, message);
+          pending->buffer = -1;
+        }
+      else
+        {
+          if (is_fatal (error))
+            set_fatal (self, error);
+          fail_stream_series (stream, chunk_error (plan, pending->series, pending->chunk,
+                                                   g_steal_pointer (&error)));
+        }
+    }
+
+  if (pending->buffer >= 0)
+    give_buffer (self, self->buffers[pending->buffer]);
+  qr_kdf_request_unref (pending->request);
+  g_free (pending);
+}
+
+static void
+close_series (Stream *stream)
+{
+  if (stream->series == NULL)
+    return;
+
+  while (!g_queue_is_empty (&stream->pending))
+    process_oldest (stream);
+
+  send (stream->self, MESSAGE_END_SERIES, stream->item, stream->series);
+  stream->series = NULL;
+}
+
+static void
+close_item (Stream *stream)
+{
+  close_series (stream);
+  if (stream->item < 0)
+    return;
+
+  send (stream->self, MESSAGE_END_ITEM, stream->item, NULL);
+  stream->item = -1;
+}
+
+static int
+plan_for_series (QrRestore  *self,
+                 const char *path)
+{
+  for (guint i = 0; i < self->plans->len; i++)
+    {
+      Plan *plan = g_ptr_array_index (self->plans, i);
+
+      if (_qr_backup_series_belongs_to (path, plan->qube))
+        return i;
+    }
+
+  return -1;
+}
+
+static gboolean
+enter_item (Stream *stream,
+            int     index)
+{
+  QrRestore *self = stream->self;
+  Plan *plan = g_ptr_array_index (self->plans, index);
+
+  if (index == stream->item)
+    return TRUE;
+
+  if (g_atomic_int_get (&plan->failed))
+    return FALSE;
+
+  close_item (stream);
+  if (stream->begun[index])
+    {
+      /* A qube's files come one after the other; parts of it found again
+       * later were moved there. */
+      fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
+                                           _("The parts of qube “%s” are not together in the "
+                                             "backup: the backup was damaged or tampered with."),
+                                           qr_qube_get_name (plan->qube)));
+      return FALSE;
+    }
+
+  stream->begun[index] = TRUE;
+  stream->item = index;
+  send (self, MESSAGE_BEGIN_ITEM, index, NULL);
+  report_state (self, index, QR_RESTORE_STATE_DERIVING_KEY);
+  return TRUE;
+}
+
+static void
+enter_series (Stream     *stream,
+              const char *path)
+{
+  Plan *plan = g_ptr_array_index (stream->self->plans, stream->item);
+  QrSeries *series;
+
+  if (stream->series != NULL && g_str_equal (stream->series->path, path))
+    return;
+
+  close_series (stream);
+  series = g_new0 (QrSeries, 1);
+  series->path = g_strdup (path);
+  series->chunks = g_ptr_array_new ();
+  g_ptr_array_add (stream->all_series, series);
+  g_ptr_array_add (plan->series, series);
+  stream->series = series;
+  send (stream->self, MESSAGE_BEGIN_SERIES, stream->item, series);
+}
+
+/* Reads one chunk whole and asks for its key; FALSE when the pipe failed. */
+static gboolean
+read_stream_chunk (Stream                *stream,
+                   const QrArchiveMember *member,
+                   guint                  chunk)
+{
+  QrRestore *self = stream->self;
+  QrArchive *archive = _qr_backup_get_archive (self->backup);
+  Plan *plan = g_ptr_array_index (self->plans, stream->item);
+  QrKdfPool *pool = self->pool ? self->pool : _qr_backup_get_pool (self->backup);
+  g_autofree char *prefix = _qr_backup_dup_chunk_prefix (self->backup, member);
+  g_autoptr(GError) error = NULL;
+  QrScryptParams params;
+  Pending *pending;
+  int buffer;
+
+  while (g_queue_get_length (&stream->pending) >= STREAM_WINDOW)
+    process_oldest (stream);
+
+  if (g_atomic_int_get (&plan->failed))
+    return TRUE;
+
+  report_chunk (self, QR_RESTORE_PHASE_VERIFYING, plan, stream->series, chunk);
+  if ((buffer = take_buffer (self, member->size)) < 0)
+    return FALSE;
+
+  if (!qr_archive_read_data (archive, self->buffers[buffer], member->size, &error))
+    {
+      give_buffer (self, self->buffers[buffer]);
+      set_fatal (self, error);
+      fail_stream_series (stream, chunk_error (plan, stream->series, chunk,
+                                               g_steal_pointer (&error)));
+      return FALSE;
+    }
+
+  if (!qr_scrypt_params_parse (self->buffers[buffer], member->size, &params, &error))
+    {
+      give_buffer (self, self->buffers[buffer]);
+      fail_stream_series (stream, chunk_error (plan, stream->series, chunk,
+                                               g_steal_pointer (&error)));
+      return TRUE;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->index = stream->item;
+  pending->series = stream->series;
+  pending->chunk = chunk;
+  pending->buffer = buffer;
+  pending->size = member->size;
+  pending->request = qr_kdf_pool_submit (pool, &params, prefix,
+                                         _qr_backup_get_passphrase (self->backup));
+  g_queue_push_tail (&stream->pending, pending);
+  return TRUE;
+}
+
+/* Takes one member of the pipe: a chunk of a selected qube is read, and
+ * anything else is skipped by reading on. FALSE stops the stream. */
+static gboolean
+stream_member (Stream                *stream,
+               const QrArchiveMember *member)
+{
+  QrRestore *self = stream->self;
+  g_autofree char *path = NULL;
+  guint chunk;
+  int index;
+
+  if (!_qr_backup_parse_chunk_name (member->name, &path, &chunk) ||
+      (index = plan_for_series (self, path)) < 0 ||
+      !enter_item (stream, index))
+    return TRUE;
+
+  if (g_atomic_int_get (&((Plan *) g_ptr_array_index (self->plans, index))->failed))
+    return TRUE;
+
+  enter_series (stream, path);
+
+  if (chunk != stream->series->chunks->len)
+    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
+                                             _("Part %u of “%s” is missing or out of order in "
+                                               "the backup: the backup was damaged or tampered "
+                                               "with."),
+                                             stream->series->chunks->len + 1, path));
+  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
+    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
+                                             _("Part %u of “%s” has an impossible size: the "
+                                               "backup is damaged."),
+                                             chunk + 1, path));
+  else
+    {
+      g_ptr_array_add (stream->series->chunks, (gpointer) member);
+      return read_stream_chunk (stream, member, chunk);
+    }
+
+  return TRUE;
+}
+
+static void
+read_stream (QrRestore *self)
+{
+  QrArchive *archive = _qr_backup_get_archive (self->backup);
+  Stream stream = { self, G_QUEUE_INIT, NULL, NULL, -1, NULL };
+  const QrArchiveMember *member;
+  g_autoptr(GError) error = NULL;
+
+  /* Series met in the pipe live as long as the plans that list them. */
+  self->stream_series = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_series_free);
+  stream.all_series = self->stream_series;
+  stream.begun = g_new0 (gboolean, self->plans->len);
+
+  for (guint i = 0; i < self->plans->len; i++)
+    {
+      Plan *plan = g_ptr_array_index (self->plans, i);
+
+      if (plan->error != NULL)
+        {
+          fail_plan (self, i, g_error_copy (plan->error));
+          report_state (self, i, QR_RESTORE_STATE_FAILED);
+          stream.begun[i] = TRUE;
+        }
+    }
+
+  while (!g_cancellable_is_cancelled (self->cancellable) &&
+         (member = qr_archive_next_member (archive, &error)) != NULL)
+    {
+      if (!stream_member (&stream, member))
+        break;
+    }
+
+  if (error != NULL)
+    {
+      set_fatal (self, error);
+      if (stream.series != NULL)
+        fail_stream_series (&stream, g_error_copy (error));
+    }
+  close_item (&stream);
+
+  /* What was selected and never met is not in the backup. */
+  for (guint i = 0; i < self->plans->len; i++)
+    {
+      if (stream.begun[i])
+        continue;
+
+      fail_plan (self, i, g_cancellable_is_cancelled (self->cancellable)
+                            ? stop_reason (self)
+                            : missing_files_error (g_ptr_array_index (self->plans, i)));
+      report_state (self, i, QR_RESTORE_STATE_FAILED);
+    }
+
+  g_free (stream.begun);
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  QrRestore *self = source_object;
+  g_autoptr(GThread) extractor = NULL;
+  GError *error = NULL;
+  gulong handler;
+
+  self->streaming = qr_archive_is_streaming (_qr_backup_get_archive (self->backup));
+  if (!_qr_backup_claim_stream (self->backup, &error) || !open_destination (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  handler = g_cancellable_connect (self->cancellable, G_CALLBACK (wake_waiters_cb), self, NULL);
+  make_plans (self);
+  extractor = g_thread_new ("qr-extract", extractor_thread, self);
+
+  if (self->streaming)
+    read_stream (self);
+  else
+    read_items (self);
 
   send (self, MESSAGE_QUIT, 0, NULL);
   g_thread_join (g_steal_pointer (&extractor));
@@ -1221,6 +1599,7 @@ qr_restore_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selection, g_ptr_array_unref);
   g_clear_pointer (&self->plans, g_ptr_array_unref);
+  g_clear_pointer (&self->stream_series, g_ptr_array_unref);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->pending_states, g_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);

@@ -102,6 +102,36 @@ def test_archive_cut_short():
     expect_failure(cut, DAMAGED, ['incomplete'], 'work')
 
 
+def test_pipe_cut_short():
+    """A pipe that ends early: what came whole is restored, nothing partial
+    is left of the rest."""
+    backup, _ = ws.backup('good')
+    offset, size = qrtest.member_offsets(backup)['vm12/private.img.003.enc']
+    dest = ws.path('pipe-cut')
+    process = subprocess.Popen(['head', '-c', str(offset + size // 2), backup],
+                               stdout=subprocess.PIPE)
+    result = cli('restore', '/dev/stdin', '--dest', dest,
+                 '--passphrase-file', ws.passphrase_file, stdin=process.stdout)
+    process.wait()
+    assert result.returncode == DAMAGED, result.stderr
+    assert 'cut short' in result.stderr, result.stderr
+    assert sorted(os.listdir(dest)) == ['debian-12'], os.listdir(dest)
+    for path in qrtest.leftovers(dest):
+        assert '.qr-partial' not in path, path
+
+
+def test_damaged_chunk_from_pipe():
+    backup = hostile('flip-mid', '--corrupt-member', 'vm12/private.img.002.enc',
+                     '--corrupt-offset', '30000')
+    dest = ws.path('pipe-damaged')
+    with open(backup, 'rb') as stdin:
+        result = cli('restore', '/dev/stdin', '--dest', dest,
+                     '--passphrase-file', ws.passphrase_file, stdin=stdin)
+    assert result.returncode == DAMAGED, result.stderr
+    assert 'part 3' in result.stderr, result.stderr
+    assert sorted(os.listdir(dest)) == ['debian-12', 'dom0-home', 'vault'], os.listdir(dest)
+
+
 def test_chunk_renamed():
     backup, _ = ws.backup('good')
     renamed = ws.path('renamed')
@@ -263,6 +293,8 @@ tests = [
     ('a damaged qube does not stop the others', test_flipped_bit_other_qubes_restored),
     ('last chunk missing', test_last_chunk_missing),
     ('archive cut short', test_archive_cut_short),
+    ('pipe cut short', test_pipe_cut_short),
+    ('damaged chunk from a pipe', test_damaged_chunk_from_pipe),
     ('chunk renamed', test_chunk_renamed),
     ('chunks reordered', test_chunks_reordered),
     ('chunk from another backup', test_chunk_from_another_backup),

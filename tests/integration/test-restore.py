@@ -155,6 +155,39 @@ def test_manual_procedure_agrees():
                 qrtest.sha256(os.path.join(ours, qube['name'], name)), name
 
 
+def test_from_pipe():
+    """A backup sent through a pipe is read once, front to back."""
+    backup, manifest = ws.backup('backup-zstd', '--compression', 'zstd')
+    dest = ws.path('from-pipe')
+    with open(backup, 'rb') as stdin:
+        result = cli('restore', '/dev/stdin', '--dest', dest,
+                     '--passphrase-file', ws.passphrase_file, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    for qube in qrtest.included_qubes(manifest):
+        qrtest.check_qube(dest, qube, manifest)
+
+
+def test_one_qube_from_pipe():
+    backup, manifest = ws.backup('backup-gzip', '--compression', 'gzip')
+    dest = ws.path('one-from-pipe')
+    with open(backup, 'rb') as stdin:
+        result = cli('restore', '/dev/stdin', '--dest', dest,
+                     '--passphrase-file', ws.passphrase_file, 'vault', stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(dest) == ['vault']
+    vault = [q for q in manifest['qubes'] if q['name'] == 'vault'][0]
+    qrtest.check_qube(dest, vault, manifest)
+
+
+def test_verify_from_pipe():
+    backup, _ = ws.backup('backup-gzip', '--compression', 'gzip')
+    with open(backup, 'rb') as stdin:
+        result = cli('verify', '/dev/stdin', '--passphrase-file', ws.passphrase_file,
+                     stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('no damage found') == 4, result.stdout
+
+
 tests = [('restore every qube, ' + c, restore_all(c)) for c in COMPRESSIONS]
 tests += [
     ('restore selected qubes', test_selective),
@@ -167,6 +200,9 @@ tests += [
     ('--jobs and --max-memory', test_jobs_and_memory_options),
     ('an existing qube folder is never touched', test_existing_folder_untouched),
     ('the manual procedure gives the same files', test_manual_procedure_agrees),
+    ('restore from a pipe', test_from_pipe),
+    ('restore one qube from a pipe', test_one_qube_from_pipe),
+    ('verify from a pipe', test_verify_from_pipe),
 ]
 
 try:

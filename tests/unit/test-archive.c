@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qr-archive.h"
 #include "qr-error.h"
@@ -60,7 +63,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->archive = g_build_filename (fixture->dir, "backup", NULL);
 
   write_member (fixture, "backup-header", 120);
-  write_member (fixture, "vm12/private.img.000.enc", 300000);
+  /* Larger than the members kept in memory when read from a pipe. */
+  write_member (fixture, "vm12/private.img.000.enc", 1500000);
   write_member (fixture, "vm12/private.img.001.enc", 1000);
   append_member (fixture, "backup-header");
   append_member (fixture, "vm12/private.img.000.enc");
@@ -113,7 +117,7 @@ test_index (Fixture       *fixture,
   g_assert_false (qr_archive_is_truncated (archive));
   g_assert_cmpstr (qr_archive_get_member (archive, 0)->name, ==, "backup-header");
   g_assert_cmpstr (qr_archive_get_member (archive, 2)->name, ==, "vm12/private.img.001.enc");
-  g_assert_cmpuint (qr_archive_get_member (archive, 1)->size, ==, 300000);
+  g_assert_cmpuint (qr_archive_get_member (archive, 1)->size, ==, 1500000);
 
   assert_member_data (archive, fixture, "backup-header");
   assert_member_data (archive, fixture, "vm12/private.img.000.enc");
@@ -139,6 +143,63 @@ test_truncated (Fixture       *fixture,
   g_assert_true (qr_archive_is_truncated (archive));
   g_assert_cmpuint (qr_archive_get_n_members (archive), ==, 1);
   g_assert_null (qr_archive_lookup (archive, "vm12/private.img.000.enc"));
+}
+
+static gpointer
+feed_fifo_thread (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo", NULL);
+  g_autofree char *contents = NULL;
+  gsize len;
+  int fd;
+
+  g_assert_true (g_file_get_contents (fixture->archive, &contents, &len, NULL));
+  fd = open (fifo, O_WRONLY);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, contents, len), ==, len);
+  close (fd);
+  return NULL;
+}
+
+static void
+test_stream (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (fifo);
+  g_autoptr(QrArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GThread) feeder = NULL;
+  g_autofree guint8 *data_read = g_malloc (1000);
+  g_autofree char *expected = NULL;
+  g_autofree char *expected_path = g_build_filename (fixture->dir, "vm12/private.img.001.enc",
+                                                     NULL);
+  const QrArchiveMember *member;
+
+  g_assert_no_errno (mkfifo (fifo, 0600));
+  feeder = g_thread_new ("feeder", feed_fifo_thread, fixture);
+
+  archive = qr_archive_open (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (qr_archive_is_streaming (archive));
+
+  /* The small first member is kept; the large one waits to be read. */
+  assert_member_data (archive, fixture, "backup-header");
+  member = qr_archive_next_member (archive, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (member->name, ==, "vm12/private.img.000.enc");
+
+  /* Not reading it skips it. */
+  member = qr_archive_next_member (archive, &error);
+  g_assert_cmpstr (member->name, ==, "vm12/private.img.001.enc");
+  g_assert_true (qr_archive_read_data (archive, data_read, member->size, &error));
+  g_assert_true (g_file_get_contents (expected_path, &expected, NULL, NULL));
+  g_assert_cmpmem (data_read, member->size, expected, 1000);
+
+  g_assert_null (qr_archive_next_member (archive, &error));
+  g_assert_no_error (error);
+  g_thread_join (g_steal_pointer (&feeder));
 }
 
 static void
@@ -184,6 +245,7 @@ main (int   argc,
   g_test_add ("/qr/archive/index", Fixture, NULL, fixture_set_up, test_index, fixture_tear_down);
   g_test_add ("/qr/archive/truncated", Fixture, NULL, fixture_set_up, test_truncated,
               fixture_tear_down);
+  g_test_add ("/qr/archive/stream", Fixture, NULL, fixture_set_up, test_stream, fixture_tear_down);
   g_test_add_func ("/qr/archive/not-an-archive", test_not_an_archive);
   g_test_add_func ("/qr/archive/directory", test_directory);
 
