@@ -755,7 +755,7 @@ run_restore (Options      *options,
   if (!ok && printer.n_failed > 0)
     {
       g_printerr (g_dngettext (GETTEXT_PACKAGE,
-                               "qubes-rescue-cli: %u of %u qubes failed.\n",
+                               "qubes-rescue-cli: %u of %u qube failed.\n",
                                "qubes-rescue-cli: %u of %u qubes failed.\n",
                                g_list_model_get_n_items (items)),
                   printer.n_failed, g_list_model_get_n_items (items));

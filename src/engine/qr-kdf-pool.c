@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -144,7 +145,7 @@ static void
 cancel_queued (Shared *shared)
 {
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 "Operation was cancelled");
+                                                 _("Operation was cancelled"));
 
   fail_queued (shared, error);
 }
@@ -163,7 +164,7 @@ take_next (Shared *shared)
           g_queue_pop_head (&shared->queue);
           request_complete (head, NULL,
                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 "Operation was cancelled"));
+                                                 _("Operation was cancelled")));
           qr_kdf_request_unref (head);
           continue;
         }
@@ -374,9 +375,9 @@ needs_memory_error (guint64 need,
   g_autofree char *budget_str = g_format_size (budget);
 
   return g_error_new (QR_ERROR, QR_ERROR_NEEDS_MEMORY,
-                      "Unlocking this backup needs %s of memory for each file, "
+                      _("Unlocking this backup needs %s of memory for each file, "
                       "but only %s is available. Close other programs, or use "
-                      "a computer with more memory.",
+                      "a computer with more memory."),
                       need_str, budget_str);
 }
 
@@ -419,9 +420,9 @@ qr_kdf_pool_submit (QrKdfPool            *self,
       if (shared->n_threads == 0)
         {
           g_autoptr(GError) error = g_error_new_literal (QR_ERROR, QR_ERROR_FAILED,
-                                                         "Could not start the work of unlocking "
+                                                         _("Could not start the work of unlocking "
                                                          "the backup. Close other programs and "
-                                                         "try again.");
+                                                         "try again."));
 
           fail_queued (shared, error);
         }

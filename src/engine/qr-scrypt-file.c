@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,22 +143,22 @@ check_cost (const QrScryptParams *params,
   guint64 n, r_bytes, ignored;
 
   if (params->log_n == 0 || params->log_n >= 64)
-    return damaged (error, "The file's encryption header asks for an impossible "
-                           "work factor, so the file is damaged.");
+    return damaged (error, _("The file's encryption header asks for an impossible "
+                           "work factor, so the file is damaged."));
 
   if (params->r == 0 || params->p == 0)
-    return damaged (error, "The file's encryption header has a zero cost "
-                           "parameter, so the file is damaged.");
+    return damaged (error, _("The file's encryption header has a zero cost "
+                           "parameter, so the file is damaged."));
 
   if ((guint64) params->r * params->p >= ((guint64) 1 << 30))
-    return damaged (error, "The file's encryption header asks for more parallel "
-                           "work than scrypt allows, so the file is damaged.");
+    return damaged (error, _("The file's encryption header asks for more parallel "
+                           "work than scrypt allows, so the file is damaged."));
 
   n = (guint64) 1 << params->log_n;
   r_bytes = (guint64) 128 * params->r;
   if (!g_uint64_checked_mul (&ignored, r_bytes, n))
-    return damaged (error, "The file's encryption header asks for more memory "
-                           "than any computer has, so the file is damaged.");
+    return damaged (error, _("The file's encryption header asks for more memory "
+                           "than any computer has, so the file is damaged."));
 
   return TRUE;
 }
@@ -177,14 +178,14 @@ qr_scrypt_params_parse (const guint8    *data,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (len < QR_SCRYPT_HEADER_SIZE)
-    return damaged (error, "The file is too short to hold an encryption header.");
+    return damaged (error, _("The file is too short to hold an encryption header."));
 
   if (memcmp (data, "scrypt", 6) != 0 || data[6] != 0)
-    return damaged (error, "The file does not start with a known encryption header.");
+    return damaged (error, _("The file does not start with a known encryption header."));
 
   CHECK_SSL (EVP_Digest (data, CHECKSUM_OFFSET, digest, &digest_len, EVP_sha256 (), NULL));
   if (CRYPTO_memcmp (digest, data + CHECKSUM_OFFSET, CHECKSUM_SIZE) != 0)
-    return damaged (error, "The file's encryption header is damaged.");
+    return damaged (error, _("The file's encryption header is damaged."));
 
   parsed.log_n = data[7];
   parsed.r = read_be32 (data + 8);
@@ -243,9 +244,9 @@ set_needs_memory (GError **error,
   g_autofree char *size = g_format_size (need);
 
   g_set_error (error, QR_ERROR, QR_ERROR_NEEDS_MEMORY,
-               "Unlocking this file needs %s of memory, which this computer "
+               _("Unlocking this file needs %s of memory, which this computer "
                "could not provide. Close other programs, or use a computer "
-               "with more memory.",
+               "with more memory."),
                size);
 }
 
@@ -290,8 +291,8 @@ qr_scrypt_kdf (const guint8 *password,
 
       sodium_memzero (out, out_len);
       if (errsv == EINVAL)
-        return damaged (error, "The file's encryption header has parameters "
-                               "scrypt cannot use, so the file is damaged.");
+        return damaged (error, _("The file's encryption header has parameters "
+                               "scrypt cannot use, so the file is damaged."));
       set_needs_memory (error, need);
       return FALSE;
     }
@@ -469,8 +470,8 @@ qr_scrypt_decryptor_finish (QrScryptDecryptor  *self,
   g_clear_pointer (&self->mac, EVP_MAC_CTX_free);
 
   if (!ok)
-    return damaged (error, "The file failed its integrity check: it is damaged "
-                           "or was tampered with.");
+    return damaged (error, _("The file failed its integrity check: it is damaged "
+                           "or was tampered with."));
 
   return TRUE;
 }
@@ -512,8 +513,8 @@ qr_scrypt_file_decrypt (const QrScryptKey  *key,
   if (len < QR_SCRYPT_OVERHEAD)
     {
       g_set_error_literal (error, QR_ERROR, QR_ERROR_TRUNCATED,
-                           "The file is cut short: it ends before its "
-                           "integrity check.");
+                           _("The file is cut short: it ends before its "
+                           "integrity check."));
       return NULL;
     }
 
@@ -523,7 +524,7 @@ qr_scrypt_file_decrypt (const QrScryptKey  *key,
   if (!qr_scrypt_key_check_header (key, &params))
     {
       g_set_error_literal (error, QR_ERROR, QR_ERROR_WRONG_PASSPHRASE,
-                           "The passphrase is not correct.");
+                           _("The passphrase is not correct."));
       return NULL;
     }
 
