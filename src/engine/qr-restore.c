@@ -14,105 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qr-backup-private.h"
 #include "qr-error.h"
 #include "qr-extract.h"
-#include "qr-restore.h"
-#include "qr-scrypt-file.h"
+#include "qr-restore-private.h"
 
-/* Verified chunks in flight: one being read, one queued, one being
- * unpacked. This bounds memory whatever the size of the backup. */
-#define N_BUFFERS        3
-#define READ_PIECE_SIZE  (1024 * 1024)
 #define PUBLISH_INTERVAL (150 * G_TIME_SPAN_MILLISECOND)
-
-typedef enum
-{
-  MESSAGE_BEGIN_ITEM,
-  MESSAGE_BEGIN_SERIES,
-  MESSAGE_DATA,
-  MESSAGE_END_SERIES,
-  MESSAGE_ABORT,
-  MESSAGE_END_ITEM,
-  MESSAGE_QUIT,
-} MessageType;
-
-typedef struct
-{
-  MessageType  type;
-  guint        item;
-  QrSeries    *series;
-  guint8      *buffer;
-  gsize        offset;
-  gsize        length;
-} Message;
-
-/* What the worker knows of one selected qube. */
-typedef struct
-{
-  QrQube     *qube;
-  char       *folder;
-  char       *strip_prefix;
-  GPtrArray  *series;
-  GPtrArray  *requests;
-  GError     *error;
-  GPtrArray  *files;
-  guint64     apparent_size;
-  gint        failed;
-} Plan;
-
-typedef struct
-{
-  QrRestorePhase  phase;
-  guint64         bytes_done;
-  guint64         bytes_total;
-  char           *qube;
-  char           *file;
-  guint           chunk;
-  guint           n_chunks;
-} Progress;
-
-struct _QrRestore
-{
-  GObject         parent_instance;
-
-  QrBackup       *backup;
-  GFile          *destination;
-  QrKdfPool      *pool;
-  GListStore     *items;
-  GPtrArray      *selection;
-  gboolean        started;
-
-  /* Progress as published on the owner's main context. */
-  Progress        published;
-  double          rate;
-  gint64          rate_time;
-  guint64         rate_bytes;
-
-  /* Shared with the worker threads. */
-  GMutex          mutex;
-  GCond           cond;
-  Progress        pending;
-  GArray         *pending_states;
-  GSource        *publish_source;
-  GMainContext   *context;
-  gint64          last_publish;
-
-  /* Worker state. */
-  GPtrArray      *plans;
-  GAsyncQueue    *queue;
-  guint8         *buffers[N_BUFFERS];
-  gsize           buffer_sizes[N_BUFFERS];
-  gboolean        buffer_busy[N_BUFFERS];
-  GError         *fatal_error;
-  GCancellable   *cancellable;
-  GCancellable   *outer_cancellable;
-  gulong          outer_handler;
-  int             dest_fd;
-  gboolean        dest_created;
-  gboolean        streaming;
-  GPtrArray      *stream_series;
-};
 
 G_DEFINE_FINAL_TYPE (QrRestore, qr_restore, G_TYPE_OBJECT)
 
@@ -299,12 +205,12 @@ schedule_publish_locked (QrRestore *self)
   g_source_attach (self->publish_source, self->context);
 }
 
-static void
-report_chunk (QrRestore      *self,
-              QrRestorePhase  phase,
-              Plan           *plan,
-              QrSeries       *series,
-              guint           chunk)
+void
+_qr_restore_report_chunk (QrRestore      *self,
+                          QrRestorePhase  phase,
+                          Plan           *plan,
+                          QrSeries       *series,
+                          guint           chunk)
 {
   const char *slash = strchr (series->path, '/');
 
@@ -321,9 +227,9 @@ report_chunk (QrRestore      *self,
   g_mutex_unlock (&self->mutex);
 }
 
-static void
-report_bytes (QrRestore *self,
-              guint64    bytes)
+void
+_qr_restore_report_bytes (QrRestore *self,
+                          guint64    bytes)
 {
   g_mutex_lock (&self->mutex);
   self->pending.bytes_done += bytes;
@@ -331,10 +237,10 @@ report_bytes (QrRestore *self,
   g_mutex_unlock (&self->mutex);
 }
 
-static void
-report_state (QrRestore      *self,
-              guint           index,
-              QrRestoreState  state)
+void
+_qr_restore_report_state (QrRestore      *self,
+                          guint           index,
+                          QrRestoreState  state)
 {
   StateChange change = { index, state };
 
@@ -345,10 +251,10 @@ report_state (QrRestore      *self,
 }
 
 /* Records why a qube failed; the first reason wins. */
-static void
-fail_plan (QrRestore *self,
-           guint      index,
-           GError    *error)
+void
+_qr_restore_fail_plan (QrRestore *self,
+                       guint      index,
+                       GError    *error)
 {
   Plan *plan = g_ptr_array_index (self->plans, index);
 
@@ -361,8 +267,8 @@ fail_plan (QrRestore *self,
   g_mutex_unlock (&self->mutex);
 }
 
-static gboolean
-is_fatal (const GError *error)
+gboolean
+_qr_restore_is_fatal (const GError *error)
 {
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
          g_error_matches (error, QR_ERROR, QR_ERROR_NO_SPACE) ||
@@ -370,9 +276,9 @@ is_fatal (const GError *error)
          g_error_matches (error, QR_ERROR, QR_ERROR_IO);
 }
 
-static void
-set_fatal (QrRestore    *self,
-           const GError *error)
+void
+_qr_restore_set_fatal (QrRestore    *self,
+                       const GError *error)
 {
   g_mutex_lock (&self->mutex);
   if (self->fatal_error == NULL)
@@ -382,9 +288,9 @@ set_fatal (QrRestore    *self,
 }
 
 /* Buffers: the reader takes a free one, the extractor gives it back. */
-static int
-take_buffer (QrRestore *self,
-             gsize      size)
+int
+_qr_restore_take_buffer (QrRestore *self,
+                         gsize      size)
 {
   int index = -1;
 
@@ -414,9 +320,9 @@ take_buffer (QrRestore *self,
   return index;
 }
 
-static void
-give_buffer (QrRestore *self,
-             guint8    *buffer)
+void
+_qr_restore_give_buffer (QrRestore *self,
+                         guint8    *buffer)
 {
   g_mutex_lock (&self->mutex);
   for (int i = 0; i < N_BUFFERS; i++)
@@ -435,11 +341,11 @@ wake_waiters_cb (GCancellable *cancellable,
   g_mutex_unlock (&self->mutex);
 }
 
-static void
-send (QrRestore   *self,
-      MessageType  type,
-      guint        item,
-      QrSeries    *series)
+void
+_qr_restore_send (QrRestore   *self,
+                  MessageType  type,
+                  guint        item,
+                  QrSeries    *series)
 {
   Message *message = g_new0 (Message, 1);
 
@@ -466,7 +372,7 @@ release_message (QrRestore *self,
     return;
 
   if (message->buffer != NULL)
-    give_buffer (self, message->buffer);
+    _qr_restore_give_buffer (self, message->buffer);
   g_free (message);
 }
 
@@ -560,9 +466,9 @@ extract_series (QrRestore *self,
       if (!state.ended)
         skip_series (self);
       /* A stream the reader aborted failed for the reader's reason. */
-      if (!g_atomic_int_get (&plan->failed) && is_fatal (error))
-        set_fatal (self, error);
-      fail_plan (self, index, g_steal_pointer (&error));
+      if (!g_atomic_int_get (&plan->failed) && _qr_restore_is_fatal (error))
+        _qr_restore_set_fatal (self, error);
+      _qr_restore_fail_plan (self, index, g_steal_pointer (&error));
     }
 
   release_message (self, g_steal_pointer (&state.current));
@@ -584,13 +490,13 @@ begin_item (QrRestore *self,
       int errsv = errno;
 
       if (errsv == EEXIST)
-        fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_EXISTS,
+        _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_EXISTS,
                                              _("A folder named “%s” already exists in the "
                                                "destination, so the qube was not restored. "
                                                "Choose another destination folder."),
                                              plan->folder));
       else
-        fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errsv),
+        _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errsv),
                                              _("Cannot create the folder “%s”: %s."),
                                              plan->folder, g_strerror (errsv)));
       return -1;
@@ -598,7 +504,7 @@ begin_item (QrRestore *self,
 
   fd = openat (self->dest_fd, plan->folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_IO,
+    _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_IO,
                                          _("Cannot open the folder “%s”: %s."),
                                          plan->folder, g_strerror (errno)));
   return fd;
@@ -617,7 +523,7 @@ finish_item (QrRestore *self,
     {
       if (!failed && syncfs (qube_fd) != 0)
         {
-          fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errno),
+          _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errno),
                                                _("Cannot save “%s” to the disk: %s."),
                                                plan->folder, g_strerror (errno)));
           failed = TRUE;
@@ -628,7 +534,7 @@ finish_item (QrRestore *self,
         qr_extract_remove_tree (self->dest_fd, plan->folder);
     }
 
-  report_state (self, index, failed ? QR_RESTORE_STATE_FAILED : QR_RESTORE_STATE_DONE);
+  _qr_restore_report_state (self, index, failed ? QR_RESTORE_STATE_FAILED : QR_RESTORE_STATE_DONE);
 }
 
 static gpointer
@@ -678,11 +584,11 @@ extractor_thread (gpointer data)
 
 /* ---- The reader: chunks to verified plaintext. ---- */
 
-static GError *
-chunk_error (Plan     *plan,
-             QrSeries *series,
-             guint     chunk,
-             GError   *error)
+GError *
+_qr_restore_chunk_error (Plan     *plan,
+                         QrSeries *series,
+                         guint     chunk,
+                         GError   *error)
 {
   if (error->domain == QR_ERROR && error->code != QR_ERROR_NEEDS_MEMORY &&
       error->code != QR_ERROR_IO)
@@ -693,11 +599,11 @@ chunk_error (Plan     *plan,
 
 /* With the passphrase already proven, a header that this key does not
  * match means the chunk was renamed, moved or taken from elsewhere. */
-static gboolean
-check_chunk_header (QrScryptKey     *key,
-                    const guint8    *header,
-                    QrScryptParams  *params,
-                    GError         **error)
+gboolean
+_qr_restore_check_chunk_header (QrScryptKey     *key,
+                                const guint8    *header,
+                                QrScryptParams  *params,
+                                GError         **error)
 {
   if (!qr_scrypt_params_parse (header, QR_SCRYPT_HEADER_SIZE, params, error))
     return FALSE;
@@ -730,7 +636,7 @@ decrypt_chunk (QrRestore              *self,
   qr_archive_advise_sequential (archive, member);
 
   if (!qr_archive_read (archive, member, 0, buffer, QR_SCRYPT_HEADER_SIZE, error) ||
-      !check_chunk_header (key, buffer, &params, error))
+      !_qr_restore_check_chunk_header (key, buffer, &params, error))
     return FALSE;
 
   decryptor = qr_scrypt_decryptor_new (key, &params);
@@ -749,26 +655,6 @@ decrypt_chunk (QrRestore              *self,
          qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
 }
 
-/* Decrypts a chunk that is already whole in memory (read from a pipe). */
-static gboolean
-decrypt_chunk_in_place (QrScryptKey  *key,
-                        guint8       *buffer,
-                        gsize         size,
-                        GError      **error)
-{
-  g_autoptr(QrScryptDecryptor) decryptor = NULL;
-  QrScryptParams params;
-  gsize end = size - QR_SCRYPT_MAC_SIZE;
-
-  if (!check_chunk_header (key, buffer, &params, error))
-    return FALSE;
-
-  decryptor = qr_scrypt_decryptor_new (key, &params);
-  qr_scrypt_decryptor_update (decryptor, buffer + QR_SCRYPT_HEADER_SIZE,
-                              buffer + QR_SCRYPT_HEADER_SIZE, end - QR_SCRYPT_HEADER_SIZE);
-  return qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
-}
-
 /* Verifies one chunk and queues its plaintext; FALSE stops the series. */
 static gboolean
 process_chunk (QrRestore    *self,
@@ -784,16 +670,16 @@ process_chunk (QrRestore    *self,
   Message *message;
   int buffer;
 
-  report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, series, chunk);
+  _qr_restore_report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, series, chunk);
   key = qr_kdf_request_wait (request, self->cancellable, &error);
   if (key == NULL)
     goto failed;
 
   if (chunk == 0 && series == g_ptr_array_index (plan->series, 0))
-    report_state (self, index, QR_RESTORE_STATE_RESTORING);
+    _qr_restore_report_state (self, index, QR_RESTORE_STATE_RESTORING);
 
-  report_chunk (self, QR_RESTORE_PHASE_VERIFYING, plan, series, chunk);
-  buffer = take_buffer (self, member->size);
+  _qr_restore_report_chunk (self, QR_RESTORE_PHASE_VERIFYING, plan, series, chunk);
+  buffer = _qr_restore_take_buffer (self, member->size);
   if (buffer < 0)
     {
       g_cancellable_set_error_if_cancelled (self->cancellable, &error);
@@ -802,12 +688,12 @@ process_chunk (QrRestore    *self,
 
   if (!decrypt_chunk (self, member, key, self->buffers[buffer], &error))
     {
-      give_buffer (self, self->buffers[buffer]);
+      _qr_restore_give_buffer (self, self->buffers[buffer]);
       goto failed;
     }
 
-  report_bytes (self, member->size);
-  report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING : QR_RESTORE_PHASE_VERIFYING,
+  _qr_restore_report_bytes (self, member->size);
+  _qr_restore_report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING : QR_RESTORE_PHASE_VERIFYING,
                 plan, series, chunk);
 
   message = g_new0 (Message, 1);
@@ -820,9 +706,9 @@ process_chunk (QrRestore    *self,
   return TRUE;
 
 failed:
-  if (is_fatal (error))
-    set_fatal (self, error);
-  fail_plan (self, index, chunk_error (plan, series, chunk, g_steal_pointer (&error)));
+  if (_qr_restore_is_fatal (error))
+    _qr_restore_set_fatal (self, error);
+  _qr_restore_fail_plan (self, index, _qr_restore_chunk_error (plan, series, chunk, g_steal_pointer (&error)));
   return FALSE;
 }
 
@@ -840,28 +726,28 @@ read_item (QrRestore *self,
   Plan *plan = g_ptr_array_index (self->plans, index);
   guint request = 0;
 
-  send (self, MESSAGE_BEGIN_ITEM, index, NULL);
-  report_state (self, index, QR_RESTORE_STATE_DERIVING_KEY);
+  _qr_restore_send (self, MESSAGE_BEGIN_ITEM, index, NULL);
+  _qr_restore_report_state (self, index, QR_RESTORE_STATE_DERIVING_KEY);
 
   for (guint i = 0; i < plan->series->len && !should_stop (self, plan); i++)
     {
       QrSeries *series = g_ptr_array_index (plan->series, i);
 
-      send (self, MESSAGE_BEGIN_SERIES, index, series);
+      _qr_restore_send (self, MESSAGE_BEGIN_SERIES, index, series);
       for (guint chunk = 0; chunk < series->chunks->len; chunk++, request++)
         {
           if (should_stop (self, plan) ||
               !process_chunk (self, index, series, chunk,
                               g_ptr_array_index (plan->requests, request)))
             {
-              send (self, MESSAGE_ABORT, index, series);
+              _qr_restore_send (self, MESSAGE_ABORT, index, series);
               break;
             }
         }
-      send (self, MESSAGE_END_SERIES, index, series);
+      _qr_restore_send (self, MESSAGE_END_SERIES, index, series);
     }
 
-  send (self, MESSAGE_END_ITEM, index, NULL);
+  _qr_restore_send (self, MESSAGE_END_ITEM, index, NULL);
 }
 
 /* ---- Planning: what to restore, checked before anything is written. ---- */
@@ -879,8 +765,8 @@ folder_name_is_safe (const char *name)
   return TRUE;
 }
 
-static GError *
-missing_files_error (Plan *plan)
+GError *
+_qr_restore_missing_files_error (Plan *plan)
 {
   return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
                       _("The backup does not contain the files of qube “%s”, although its list "
@@ -900,7 +786,7 @@ check_plan (QrRestore *self,
                         plan->folder);
 
   if (plan->series->len == 0 && !self->streaming)
-    return missing_files_error (plan);
+    return _qr_restore_missing_files_error (plan);
 
   for (guint i = 0; i < plan->series->len; i++)
     {
@@ -944,7 +830,7 @@ queue_keys (QrRestore *self,
           if (!qr_archive_read (archive, member, 0, header, sizeof header, &error) ||
               !qr_scrypt_params_parse (header, sizeof header, &params, &error))
             {
-              plan->error = chunk_error (plan, series, chunk, error);
+              plan->error = _qr_restore_chunk_error (plan, series, chunk, error);
               return;
             }
 
@@ -1079,8 +965,8 @@ summarize (QrRestore *self)
 
 /* Why a qube that was never started will not be: a fatal error of an
  * earlier one, or the user's cancel. */
-static GError *
-stop_reason (QrRestore *self)
+GError *
+_qr_restore_stop_reason (QrRestore *self)
 {
   GError *error = NULL;
 
@@ -1104,337 +990,13 @@ read_items (QrRestore *self)
 
       if (plan->error != NULL || g_cancellable_is_cancelled (self->cancellable))
         {
-          fail_plan (self, i, stop_reason (self));
-          report_state (self, i, QR_RESTORE_STATE_FAILED);
+          _qr_restore_fail_plan (self, i, _qr_restore_stop_reason (self));
+          _qr_restore_report_state (self, i, QR_RESTORE_STATE_FAILED);
           continue;
         }
 
       read_item (self, i);
     }
-}
-
-/* ---- From a pipe: chunks as they arrive, keys derived a few ahead. ---- */
-
-/* Chunks read and waiting for their keys. With the one being unpacked,
- * this uses every buffer, so memory stays as bounded as from a file. */
-#define STREAM_WINDOW (N_BUFFERS - 1)
-
-typedef struct
-{
-  guint         index;
-  QrSeries     *series;
-  guint         chunk;
-  int           buffer;
-  gsize         size;
-  QrKdfRequest *request;
-} Pending;
-
-typedef struct
-{
-  QrRestore *self;
-  GQueue     pending;
-  GPtrArray *all_series;
-  gboolean  *begun;
-  int        item;
-  QrSeries  *series;
-} Stream;
-
-static void
-fail_stream_series (Stream *stream,
-                    GError *error)
-{
-  fail_plan (stream->self, stream->item, error);
-  send (stream->self, MESSAGE_ABORT, stream->item, stream->series);
-}
-
-static void
-process_oldest (Stream *stream)
-{
-  QrRestore *self = stream->self;
-  Pending *pending = g_queue_pop_head (&stream->pending);
-  Plan *plan = g_ptr_array_index (self->plans, pending->index);
-  g_autoptr(QrScryptKey) key = NULL;
-  g_autoptr(GError) error = NULL;
-  Message *message;
-
-  if (!g_atomic_int_get (&plan->failed))
-    {
-      report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series, pending->chunk);
-      key = qr_kdf_request_wait (pending->request, self->cancellable, &error);
-      if (key != NULL && pending->chunk == 0 && pending->series == g_ptr_array_index (plan->series, 0))
-        report_state (self, pending->index, QR_RESTORE_STATE_RESTORING);
-
-      if (key != NULL &&
-          decrypt_chunk_in_place (key, self->buffers[pending->buffer], pending->size, &error))
-        {
-          report_bytes (self, pending->size);
-          report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING
-                                                 : QR_RESTORE_PHASE_VERIFYING,
-                        plan, pending->series, pending->chunk);
-          message = g_new0 (Message, 1);
-          message->type = MESSAGE_DATA;
-          message->item = pending->index;
-          message->buffer = self->buffers[pending->buffer];
-          message->offset = QR_SCRYPT_HEADER_SIZE;
-          message->length = pending->size - QR_SCRYPT_OVERHEAD;
-          g_async_queue_push (self->queue, message);
-          pending->buffer = -1;
-        }
-      else
-        {
-          if (is_fatal (error))
-            set_fatal (self, error);
-          fail_stream_series (stream, chunk_error (plan, pending->series, pending->chunk,
-                                                   g_steal_pointer (&error)));
-        }
-    }
-
-  if (pending->buffer >= 0)
-    give_buffer (self, self->buffers[pending->buffer]);
-  qr_kdf_request_unref (pending->request);
-  g_free (pending);
-}
-
-static void
-close_series (Stream *stream)
-{
-  if (stream->series == NULL)
-    return;
-
-  while (!g_queue_is_empty (&stream->pending))
-    process_oldest (stream);
-
-  send (stream->self, MESSAGE_END_SERIES, stream->item, stream->series);
-  stream->series = NULL;
-}
-
-static void
-close_item (Stream *stream)
-{
-  close_series (stream);
-  if (stream->item < 0)
-    return;
-
-  send (stream->self, MESSAGE_END_ITEM, stream->item, NULL);
-  stream->item = -1;
-}
-
-static int
-plan_for_series (QrRestore  *self,
-                 const char *path)
-{
-  for (guint i = 0; i < self->plans->len; i++)
-    {
-      Plan *plan = g_ptr_array_index (self->plans, i);
-
-      if (_qr_backup_series_belongs_to (path, plan->qube))
-        return i;
-    }
-
-  return -1;
-}
-
-static gboolean
-enter_item (Stream *stream,
-            int     index)
-{
-  QrRestore *self = stream->self;
-  Plan *plan = g_ptr_array_index (self->plans, index);
-
-  if (index == stream->item)
-    return TRUE;
-
-  if (g_atomic_int_get (&plan->failed))
-    return FALSE;
-
-  close_item (stream);
-  if (stream->begun[index])
-    {
-      /* A qube's files come one after the other; parts of it found again
-       * later were moved there. */
-      fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                           _("The parts of qube “%s” are not together in the "
-                                             "backup: the backup was damaged or tampered with."),
-                                           qr_qube_get_name (plan->qube)));
-      return FALSE;
-    }
-
-  stream->begun[index] = TRUE;
-  stream->item = index;
-  send (self, MESSAGE_BEGIN_ITEM, index, NULL);
-  report_state (self, index, QR_RESTORE_STATE_DERIVING_KEY);
-  return TRUE;
-}
-
-static void
-enter_series (Stream     *stream,
-              const char *path)
-{
-  Plan *plan = g_ptr_array_index (stream->self->plans, stream->item);
-  QrSeries *series;
-
-  if (stream->series != NULL && g_str_equal (stream->series->path, path))
-    return;
-
-  close_series (stream);
-  series = g_new0 (QrSeries, 1);
-  series->path = g_strdup (path);
-  series->chunks = g_ptr_array_new ();
-  g_ptr_array_add (stream->all_series, series);
-  g_ptr_array_add (plan->series, series);
-  stream->series = series;
-  send (stream->self, MESSAGE_BEGIN_SERIES, stream->item, series);
-}
-
-/* Reads one chunk whole and asks for its key; FALSE when the pipe failed. */
-static gboolean
-read_stream_chunk (Stream                *stream,
-                   const QrArchiveMember *member,
-                   guint                  chunk)
-{
-  QrRestore *self = stream->self;
-  QrArchive *archive = _qr_backup_get_archive (self->backup);
-  Plan *plan = g_ptr_array_index (self->plans, stream->item);
-  QrKdfPool *pool = self->pool ? self->pool : _qr_backup_get_pool (self->backup);
-  g_autofree char *prefix = _qr_backup_dup_chunk_prefix (self->backup, member);
-  g_autoptr(GError) error = NULL;
-  QrScryptParams params;
-  Pending *pending;
-  int buffer;
-
-  while (g_queue_get_length (&stream->pending) >= STREAM_WINDOW)
-    process_oldest (stream);
-
-  if (g_atomic_int_get (&plan->failed))
-    return TRUE;
-
-  report_chunk (self, QR_RESTORE_PHASE_VERIFYING, plan, stream->series, chunk);
-  if ((buffer = take_buffer (self, member->size)) < 0)
-    return FALSE;
-
-  if (!qr_archive_read_data (archive, self->buffers[buffer], member->size, &error))
-    {
-      give_buffer (self, self->buffers[buffer]);
-      set_fatal (self, error);
-      fail_stream_series (stream, chunk_error (plan, stream->series, chunk,
-                                               g_steal_pointer (&error)));
-      return FALSE;
-    }
-
-  if (!qr_scrypt_params_parse (self->buffers[buffer], member->size, &params, &error))
-    {
-      give_buffer (self, self->buffers[buffer]);
-      fail_stream_series (stream, chunk_error (plan, stream->series, chunk,
-                                               g_steal_pointer (&error)));
-      return TRUE;
-    }
-
-  pending = g_new0 (Pending, 1);
-  pending->index = stream->item;
-  pending->series = stream->series;
-  pending->chunk = chunk;
-  pending->buffer = buffer;
-  pending->size = member->size;
-  pending->request = qr_kdf_pool_submit (pool, &params, prefix,
-                                         _qr_backup_get_passphrase (self->backup));
-  g_queue_push_tail (&stream->pending, pending);
-  return TRUE;
-}
-
-/* Takes one member of the pipe: a chunk of a selected qube is read, and
- * anything else is skipped by reading on. FALSE stops the stream. */
-static gboolean
-stream_member (Stream                *stream,
-               const QrArchiveMember *member)
-{
-  QrRestore *self = stream->self;
-  g_autofree char *path = NULL;
-  guint chunk;
-  int index;
-
-  if (!_qr_backup_parse_chunk_name (member->name, &path, &chunk) ||
-      (index = plan_for_series (self, path)) < 0 ||
-      !enter_item (stream, index))
-    return TRUE;
-
-  if (g_atomic_int_get (&((Plan *) g_ptr_array_index (self->plans, index))->failed))
-    return TRUE;
-
-  enter_series (stream, path);
-
-  if (chunk != stream->series->chunks->len)
-    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                             _("Part %u of “%s” is missing or out of order in "
-                                               "the backup: the backup was damaged or tampered "
-                                               "with."),
-                                             stream->series->chunks->len + 1, path));
-  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
-    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                             _("Part %u of “%s” has an impossible size: the "
-                                               "backup is damaged."),
-                                             chunk + 1, path));
-  else
-    {
-      g_ptr_array_add (stream->series->chunks, (gpointer) member);
-      return read_stream_chunk (stream, member, chunk);
-    }
-
-  return TRUE;
-}
-
-static void
-read_stream (QrRestore *self)
-{
-  QrArchive *archive = _qr_backup_get_archive (self->backup);
-  Stream stream = { self, G_QUEUE_INIT, NULL, NULL, -1, NULL };
-  const QrArchiveMember *member;
-  g_autoptr(GError) error = NULL;
-
-  /* Series met in the pipe live as long as the plans that list them. */
-  self->stream_series = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_series_free);
-  stream.all_series = self->stream_series;
-  stream.begun = g_new0 (gboolean, self->plans->len);
-
-  for (guint i = 0; i < self->plans->len; i++)
-    {
-      Plan *plan = g_ptr_array_index (self->plans, i);
-
-      if (plan->error != NULL)
-        {
-          fail_plan (self, i, g_error_copy (plan->error));
-          report_state (self, i, QR_RESTORE_STATE_FAILED);
-          stream.begun[i] = TRUE;
-        }
-    }
-
-  while (!g_cancellable_is_cancelled (self->cancellable) &&
-         (member = qr_archive_next_member (archive, &error)) != NULL)
-    {
-      if (!stream_member (&stream, member))
-        break;
-    }
-
-  if (error != NULL)
-    {
-      set_fatal (self, error);
-      if (stream.series != NULL)
-        fail_stream_series (&stream, g_error_copy (error));
-    }
-  close_item (&stream);
-
-  /* What was selected and never met is not in the backup. */
-  for (guint i = 0; i < self->plans->len; i++)
-    {
-      if (stream.begun[i])
-        continue;
-
-      fail_plan (self, i, g_cancellable_is_cancelled (self->cancellable)
-                            ? stop_reason (self)
-                            : missing_files_error (g_ptr_array_index (self->plans, i)));
-      report_state (self, i, QR_RESTORE_STATE_FAILED);
-    }
-
-  g_free (stream.begun);
 }
 
 static void
@@ -1460,11 +1022,11 @@ run_thread (GTask        *task,
   extractor = g_thread_new ("qr-extract", extractor_thread, self);
 
   if (self->streaming)
-    read_stream (self);
+    _qr_restore_read_stream (self);
   else
     read_items (self);
 
-  send (self, MESSAGE_QUIT, 0, NULL);
+  _qr_restore_send (self, MESSAGE_QUIT, 0, NULL);
   g_thread_join (g_steal_pointer (&extractor));
   g_cancellable_disconnect (self->cancellable, handler);
   close_destination (self);
