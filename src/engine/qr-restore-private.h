@@ -142,5 +142,6 @@ gboolean _qr_restore_check_chunk_header  (QrScryptKey     *key,
                                           QrScryptParams  *params,
                                           GError         **error);
 void     _qr_restore_read_stream         (QrRestore       *self);
+gpointer _qr_restore_extractor_thread    (gpointer         data);
 
 G_END_DECLS
