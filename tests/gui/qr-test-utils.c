@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <locale.h>
 
 #include "qr-application.h"
@@ -30,6 +31,54 @@ qr_test_init_display (int    *argc,
   setlocale (LC_ALL, "C.UTF-8");
 
   return gtk_init_check ();
+}
+
+static void
+skip_cb (gconstpointer data)
+{
+  g_test_skip (data);
+}
+
+/* Sets a gui test program up, or, when it cannot run here (no display, or
+ * no fixture generator where it needs one), registers a single skipped
+ * case named @skip_path that says why, and returns FALSE. */
+gboolean
+qr_test_init_suite (int         *argc,
+                    char      ***argv,
+                    const char  *skip_path,
+                    gboolean     needs_generator)
+{
+  const char *why = NULL;
+
+  if (!qr_test_init_display (argc, argv))
+    why = "No display: run the gui suite under xvfb-run";
+  else if (needs_generator && g_getenv ("QR_FIXTURE_GENERATOR") == NULL)
+    why = "QR_FIXTURE_GENERATOR is not set";
+
+  if (why != NULL)
+    g_test_add_data_func (skip_path, why, skip_cb);
+
+  return why == NULL;
+}
+
+/* Removes a test's folder and everything in it, never following a link. */
+void
+qr_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        qr_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+
+  g_rmdir (path);
 }
 
 /* Makes a real backup with the fixture generator, with QR_TEST_PASSPHRASE

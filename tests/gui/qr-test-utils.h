@@ -18,6 +18,11 @@ G_BEGIN_DECLS
 
 typedef gboolean (*QrTestCondition) (gpointer data);
 
+gboolean        qr_test_init_suite        (int              *argc,
+                                           char           ***argv,
+                                           const char       *skip_path,
+                                           gboolean          needs_generator);
+void            qr_test_remove_tree       (const char       *path);
 gboolean        qr_test_init_display      (int              *argc,
                                            char           ***argv);
 char           *qr_test_make_backup       (const char       *dir,

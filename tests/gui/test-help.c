@@ -549,28 +549,6 @@ test_new_destroy (void)
   g_assert_finalize_object (help);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-
-  g_rmdir (path);
-}
-
-static void
-skip (gconstpointer data)
-{
-  g_test_skip (data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -580,12 +558,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int ret;
 
-  if (!qr_test_init_display (&argc, &argv))
-    {
-      g_test_add_data_func ("/qr/help/skipped",
-                            "No display: run the gui suite under xvfb-run", skip);
-      return g_test_run ();
-    }
+  if (!qr_test_init_suite (&argc, &argv, "/qr/help/skipped", TRUE))
+    return g_test_run ();
 
   qr_test_get_application ();
 
@@ -604,24 +578,15 @@ main (int   argc,
   g_test_add ("/qr/help/not-a-backup", Fixture, NULL,
               fixture_set_up, test_not_a_backup, fixture_tear_down);
 
-  if (g_getenv ("QR_FIXTURE_GENERATOR") != NULL)
-    {
-      fixture_dir = g_dir_make_tmp ("qr-help-fixtures-XXXXXX", &error);
-      g_assert_no_error (error);
-      small_backup = qr_test_make_backup (fixture_dir, "small-backup", small_args);
-      g_test_add ("/qr/help/wrong-passphrase", Fixture, NULL,
-                  fixture_set_up, test_wrong_passphrase, fixture_tear_down);
-    }
-  else
-    {
-      g_test_add_data_func ("/qr/help/wrong-passphrase",
-                            "QR_FIXTURE_GENERATOR is not set", skip);
-    }
+  fixture_dir = g_dir_make_tmp ("qr-help-fixtures-XXXXXX", &error);
+  g_assert_no_error (error);
+  small_backup = qr_test_make_backup (fixture_dir, "small-backup", small_args);
+  g_test_add ("/qr/help/wrong-passphrase", Fixture, NULL,
+              fixture_set_up, test_wrong_passphrase, fixture_tear_down);
 
   ret = g_test_run ();
 
-  if (fixture_dir != NULL)
-    remove_tree (fixture_dir);
+  qr_test_remove_tree (fixture_dir);
   g_free (small_backup);
   return ret;
 }

@@ -198,25 +198,6 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-
-  g_rmdir (path);
-}
-
-static void
 store_result_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -268,7 +249,7 @@ fixture_tear_down (Fixture       *fixture,
 
   if (fixture->destination != NULL)
     release_leftover (fixture->destination);
-  remove_tree (fixture->dir);
+  qr_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->destination);
   g_ptr_array_unref (fixture->launched);
@@ -733,12 +714,6 @@ test_tracker_new_destroy (void)
   g_assert_finalize_object (tracker);
 }
 
-static void
-skip (gconstpointer data)
-{
-  g_test_skip (data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -748,19 +723,8 @@ main (int   argc,
   const char *full_args[] = { "--qubes", "full", NULL };
   int ret;
 
-  if (!qr_test_init_display (&argc, &argv))
-    {
-      g_test_add_data_func ("/qr/open-files/skipped",
-                            "No display: run the gui suite under xvfb-run", skip);
-      return g_test_run ();
-    }
-
-  if (g_getenv ("QR_FIXTURE_GENERATOR") == NULL)
-    {
-      g_test_add_data_func ("/qr/open-files/skipped",
-                            "QR_FIXTURE_GENERATOR is not set", skip);
-      return g_test_run ();
-    }
+  if (!qr_test_init_suite (&argc, &argv, "/qr/open-files/skipped", TRUE))
+    return g_test_run ();
 
   g_test_add_func ("/qr/open-files/tracker-new-destroy", test_tracker_new_destroy);
 
@@ -782,7 +746,7 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  remove_tree (fixture_dir);
+  qr_test_remove_tree (fixture_dir);
   g_free (small_backup);
   g_free (full_backup);
   g_free (fixture_dir);

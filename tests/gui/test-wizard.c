@@ -44,31 +44,12 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   qr_test_settle (50);
-  remove_tree (fixture->dir);
+  qr_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -500,12 +481,6 @@ test_damaged (Fixture       *fixture,
   g_assert_cmpuint (count_unverified_files (destination, "", sums), ==, 0);
 }
 
-static void
-skip (gconstpointer data)
-{
-  g_test_skip (data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -515,19 +490,8 @@ main (int   argc,
   const char *full_args[] = { "--qubes", "full", NULL };
   int ret;
 
-  if (!qr_test_init_display (&argc, &argv))
-    {
-      g_test_add_data_func ("/qr/wizard/skipped",
-                            "No display: run the gui suite under xvfb-run", skip);
-      return g_test_run ();
-    }
-
-  if (g_getenv ("QR_FIXTURE_GENERATOR") == NULL)
-    {
-      g_test_add_data_func ("/qr/wizard/skipped",
-                            "QR_FIXTURE_GENERATOR is not set", skip);
-      return g_test_run ();
-    }
+  if (!qr_test_init_suite (&argc, &argv, "/qr/wizard/skipped", TRUE))
+    return g_test_run ();
 
   fixture_dir = g_dir_make_tmp ("qr-gui-fixtures-XXXXXX", &error);
   g_assert_no_error (error);
@@ -549,6 +513,6 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  remove_tree (fixture_dir);
+  qr_test_remove_tree (fixture_dir);
   return ret;
 }
