@@ -145,6 +145,7 @@ begin_item (QrRestore *self,
             guint      index)
 {
   Plan *plan = g_ptr_array_index (self->plans, index);
+  GError *error;
   int fd;
 
   if (self->dest_fd < 0)
@@ -155,23 +156,28 @@ begin_item (QrRestore *self,
       int errsv = errno;
 
       if (errsv == EEXIST)
-        _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_EXISTS,
-                                             _("A folder named “%s” already exists in the "
-                                               "destination, so the qube was not restored. "
-                                               "Choose another destination folder."),
-                                             plan->folder));
+        error = g_error_new (QR_ERROR, QR_ERROR_EXISTS,
+                             _("A folder named “%s” already exists in the "
+                               "destination, so the qube was not restored. "
+                               "Choose another destination folder."),
+                             plan->folder);
       else
-        _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errsv),
-                                             _("Cannot create the folder “%s”: %s."),
-                                             plan->folder, g_strerror (errsv)));
+        error = g_error_new (QR_ERROR, qr_error_from_errno (errsv),
+                             _("Cannot create the folder “%s”: %s."),
+                             plan->folder, g_strerror (errsv));
+
+      _qr_restore_fail_plan (self, index, error);
       return -1;
     }
 
   fd = openat (self->dest_fd, plan->folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_IO,
-                                         _("Cannot open the folder “%s”: %s."),
-                                         plan->folder, g_strerror (errno)));
+    {
+      error = g_error_new (QR_ERROR, QR_ERROR_IO, _("Cannot open the folder “%s”: %s."),
+                           plan->folder, g_strerror (errno));
+      _qr_restore_fail_plan (self, index, error);
+    }
+
   return fd;
 }
 
@@ -188,9 +194,11 @@ finish_item (QrRestore *self,
     {
       if (!failed && syncfs (qube_fd) != 0)
         {
-          _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, qr_error_from_errno (errno),
-                                               _("Cannot save “%s” to the disk: %s."),
-                                               plan->folder, g_strerror (errno)));
+          GError *error = g_error_new (QR_ERROR, qr_error_from_errno (errno),
+                                       _("Cannot save “%s” to the disk: %s."),
+                                       plan->folder, g_strerror (errno));
+
+          _qr_restore_fail_plan (self, index, error);
           failed = TRUE;
         }
 

@@ -141,6 +141,12 @@ gboolean _qr_restore_check_chunk_header  (QrScryptKey     *key,
                                           const guint8    *header,
                                           QrScryptParams  *params,
                                           GError         **error);
+void     _qr_restore_queue_verified      (QrRestore       *self,
+                                          guint            index,
+                                          QrSeries        *series,
+                                          guint            chunk,
+                                          int              buffer,
+                                          gsize            size);
 void     _qr_restore_read_stream         (QrRestore       *self);
 gpointer _qr_restore_extractor_thread    (gpointer         data);
 

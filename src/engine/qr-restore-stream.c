@@ -76,37 +76,30 @@ process_oldest (Stream *stream)
   Plan *plan = g_ptr_array_index (self->plans, pending->index);
   g_autoptr(QrScryptKey) key = NULL;
   g_autoptr(GError) error = NULL;
-  Message *message;
 
   if (!g_atomic_int_get (&plan->failed))
     {
-      _qr_restore_report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series, pending->chunk);
+      _qr_restore_report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series,
+                                pending->chunk);
       key = qr_kdf_request_wait (pending->request, self->cancellable, &error);
-      if (key != NULL && pending->chunk == 0 && pending->series == g_ptr_array_index (plan->series, 0))
+      if (key != NULL && pending->chunk == 0 &&
+          pending->series == g_ptr_array_index (plan->series, 0))
         _qr_restore_report_state (self, pending->index, QR_RESTORE_STATE_RESTORING);
 
       if (key != NULL &&
           decrypt_chunk_in_place (key, self->buffers[pending->buffer], pending->size, &error))
         {
-          _qr_restore_report_bytes (self, pending->size);
-          _qr_restore_report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING
-                                                 : QR_RESTORE_PHASE_VERIFYING,
-                        plan, pending->series, pending->chunk);
-          message = g_new0 (Message, 1);
-          message->type = MESSAGE_DATA;
-          message->item = pending->index;
-          message->buffer = self->buffers[pending->buffer];
-          message->offset = QR_SCRYPT_HEADER_SIZE;
-          message->length = pending->size - QR_SCRYPT_OVERHEAD;
-          g_async_queue_push (self->queue, message);
+          _qr_restore_queue_verified (self, pending->index, pending->series, pending->chunk,
+                                      pending->buffer, pending->size);
           pending->buffer = -1;
         }
       else
         {
           if (_qr_restore_is_fatal (error))
             _qr_restore_set_fatal (self, error);
-          fail_stream_series (stream, _qr_restore_chunk_error (plan, pending->series, pending->chunk,
-                                                   g_steal_pointer (&error)));
+          fail_stream_series (stream, _qr_restore_chunk_error (plan, pending->series,
+                                                               pending->chunk,
+                                                               g_steal_pointer (&error)));
         }
     }
 
@@ -173,10 +166,12 @@ enter_item (Stream *stream,
     {
       /* A qube's files come one after the other; parts of it found again
        * later were moved there. */
-      _qr_restore_fail_plan (self, index, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                           _("The parts of qube “%s” are not together in the "
-                                             "backup: the backup was damaged or tampered with."),
-                                           qr_qube_get_name (plan->qube)));
+      GError *error = g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
+                                   _("The parts of qube “%s” are not together in the "
+                                     "backup: the backup was damaged or tampered with."),
+                                   qr_qube_get_name (plan->qube));
+
+      _qr_restore_fail_plan (self, index, error);
       return FALSE;
     }
 
@@ -238,7 +233,7 @@ read_stream_chunk (Stream                *stream,
       _qr_restore_give_buffer (self, self->buffers[buffer]);
       _qr_restore_set_fatal (self, error);
       fail_stream_series (stream, _qr_restore_chunk_error (plan, stream->series, chunk,
-                                               g_steal_pointer (&error)));
+                                                           g_steal_pointer (&error)));
       return FALSE;
     }
 
@@ -246,7 +241,7 @@ read_stream_chunk (Stream                *stream,
     {
       _qr_restore_give_buffer (self, self->buffers[buffer]);
       fail_stream_series (stream, _qr_restore_chunk_error (plan, stream->series, chunk,
-                                               g_steal_pointer (&error)));
+                                                           g_steal_pointer (&error)));
       return TRUE;
     }
 
@@ -346,12 +341,15 @@ _qr_restore_read_stream (QrRestore *self)
   /* What was selected and never met is not in the backup. */
   for (guint i = 0; i < self->plans->len; i++)
     {
+      Plan *plan = g_ptr_array_index (self->plans, i);
+
       if (stream.begun[i])
         continue;
 
-      _qr_restore_fail_plan (self, i, g_cancellable_is_cancelled (self->cancellable)
-                            ? _qr_restore_stop_reason (self)
-                            : _qr_restore_missing_files_error (g_ptr_array_index (self->plans, i)));
+      if (g_cancellable_is_cancelled (self->cancellable))
+        _qr_restore_fail_plan (self, i, _qr_restore_stop_reason (self));
+      else
+        _qr_restore_fail_plan (self, i, _qr_restore_missing_files_error (plan));
       _qr_restore_report_state (self, i, QR_RESTORE_STATE_FAILED);
     }
 

@@ -80,7 +80,8 @@ apply_state_changes (QrRestore *self,
   for (guint i = 0; i < changes->len; i++)
     {
       StateChange *change = &g_array_index (changes, StateChange, i);
-      g_autoptr(QrRestoreItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), change->index);
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (G_LIST_MODEL (self->items),
+                                                             change->index);
       Plan *plan = g_ptr_array_index (self->plans, change->index);
 
       if (change->state == QR_RESTORE_STATE_FAILED)
@@ -356,6 +357,33 @@ _qr_restore_send (QrRestore   *self,
 
 /* ---- The reader: chunks to verified plaintext. ---- */
 
+/* A chunk passed its HMAC: its plaintext, in @buffer, goes to the
+ * extractor, which gives the buffer back once it is unpacked. */
+void
+_qr_restore_queue_verified (QrRestore *self,
+                            guint      index,
+                            QrSeries  *series,
+                            guint      chunk,
+                            int        buffer,
+                            gsize      size)
+{
+  Plan *plan = g_ptr_array_index (self->plans, index);
+  Message *message = g_new0 (Message, 1);
+
+  _qr_restore_report_bytes (self, size);
+  _qr_restore_report_chunk (self,
+                            self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING
+                                               : QR_RESTORE_PHASE_VERIFYING,
+                            plan, series, chunk);
+
+  message->type = MESSAGE_DATA;
+  message->item = index;
+  message->buffer = self->buffers[buffer];
+  message->offset = QR_SCRYPT_HEADER_SIZE;
+  message->length = size - QR_SCRYPT_OVERHEAD;
+  g_async_queue_push (self->queue, message);
+}
+
 GError *
 _qr_restore_chunk_error (Plan     *plan,
                          QrSeries *series,
@@ -439,7 +467,6 @@ process_chunk (QrRestore    *self,
   const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
   g_autoptr(QrScryptKey) key = NULL;
   g_autoptr(GError) error = NULL;
-  Message *message;
   int buffer;
 
   _qr_restore_report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, series, chunk);
@@ -464,23 +491,14 @@ process_chunk (QrRestore    *self,
       goto failed;
     }
 
-  _qr_restore_report_bytes (self, member->size);
-  _qr_restore_report_chunk (self, self->dest_fd >= 0 ? QR_RESTORE_PHASE_WRITING : QR_RESTORE_PHASE_VERIFYING,
-                plan, series, chunk);
-
-  message = g_new0 (Message, 1);
-  message->type = MESSAGE_DATA;
-  message->item = index;
-  message->buffer = self->buffers[buffer];
-  message->offset = QR_SCRYPT_HEADER_SIZE;
-  message->length = member->size - QR_SCRYPT_OVERHEAD;
-  g_async_queue_push (self->queue, message);
+  _qr_restore_queue_verified (self, index, series, chunk, buffer, member->size);
   return TRUE;
 
 failed:
   if (_qr_restore_is_fatal (error))
     _qr_restore_set_fatal (self, error);
-  _qr_restore_fail_plan (self, index, _qr_restore_chunk_error (plan, series, chunk, g_steal_pointer (&error)));
+  _qr_restore_fail_plan (self, index,
+                         _qr_restore_chunk_error (plan, series, chunk, g_steal_pointer (&error)));
   return FALSE;
 }
 
