@@ -210,6 +210,19 @@ finish_item (QrRestore *self,
   _qr_restore_report_state (self, index, failed ? QR_RESTORE_STATE_FAILED : QR_RESTORE_STATE_DONE);
 }
 
+/* A qube already finished turned out to be incomplete (more of it came
+ * later, out of place): it goes, like any failed qube. */
+static void
+retract_item (QrRestore *self,
+              guint      index)
+{
+  Plan *plan = g_ptr_array_index (self->plans, index);
+
+  if (self->dest_fd >= 0)
+    qr_extract_remove_tree (self->dest_fd, plan->folder);
+  _qr_restore_report_state (self, index, QR_RESTORE_STATE_FAILED);
+}
+
 gpointer
 _qr_restore_extractor_thread (gpointer data)
 {
@@ -238,6 +251,10 @@ _qr_restore_extractor_thread (gpointer data)
         case MESSAGE_END_ITEM:
           finish_item (self, message->item, qube_fd);
           qube_fd = -1;
+          break;
+
+        case MESSAGE_RETRACT_ITEM:
+          retract_item (self, message->item);
           break;
 
         case MESSAGE_QUIT:

@@ -172,6 +172,7 @@ enter_item (Stream *stream,
                                    qr_qube_get_name (plan->qube));
 
       _qr_restore_fail_plan (self, index, error);
+      _qr_restore_send (self, MESSAGE_RETRACT_ITEM, index, NULL);
       return FALSE;
     }
 

@@ -132,6 +132,21 @@ def test_damaged_chunk_from_pipe():
     assert sorted(os.listdir(dest)) == ['debian-12', 'dom0-home', 'vault'], os.listdir(dest)
 
 
+def test_qube_apart_in_pipe():
+    """From a pipe, a qube whose parts come back after another qube began
+    is refused, and nothing of it is left."""
+    backup = hostile('apart', '--swap-members', 'vm12/firewall.xml.000.enc',
+                     'vm14/private.img.000.enc')
+    dest = ws.path('pipe-apart')
+    process = subprocess.Popen(['cat', backup], stdout=subprocess.PIPE)
+    result = cli('restore', '/dev/stdin', '--dest', dest,
+                 '--passphrase-file', ws.passphrase_file, stdin=process.stdout)
+    process.wait()
+    assert result.returncode == DAMAGED, result.stderr
+    assert 'not together' in result.stderr, result.stderr
+    assert sorted(os.listdir(dest)) == ['debian-12', 'dom0-home'], os.listdir(dest)
+
+
 def test_chunk_renamed():
     backup, _ = ws.backup('good')
     renamed = ws.path('renamed')
@@ -295,6 +310,7 @@ tests = [
     ('archive cut short', test_archive_cut_short),
     ('pipe cut short', test_pipe_cut_short),
     ('damaged chunk from a pipe', test_damaged_chunk_from_pipe),
+    ('a qube apart in a pipe', test_qube_apart_in_pipe),
     ('chunk renamed', test_chunk_renamed),
     ('chunks reordered', test_chunks_reordered),
     ('chunk from another backup', test_chunk_from_another_backup),

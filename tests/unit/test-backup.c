@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qr-backup.h"
 #include "qr-error.h"
@@ -325,6 +328,55 @@ test_cancel_before_start (void)
   g_assert_false (g_file_test (dest_path, G_FILE_TEST_EXISTS));
 }
 
+static gpointer
+feed_fifo_thread (gpointer data)
+{
+  const char *fifo = data;
+  g_autofree char *contents = NULL;
+  gsize len;
+  int fd;
+
+  g_assert_true (g_file_get_contents (backup_path, &contents, &len, NULL));
+  fd = open (fifo, O_WRONLY);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, contents, len), ==, len);
+  close (fd);
+  return NULL;
+}
+
+static void
+test_pipe_read_once (void)
+{
+  g_autofree char *fifo = g_build_filename (workdir, "fifo", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (fifo);
+  g_autoptr(GThread) feeder = NULL;
+  g_autoptr(QrBackup) backup = NULL;
+  g_autoptr(QrRestore) first = NULL;
+  g_autoptr(QrRestore) second = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_assert_no_errno (mkfifo (fifo, 0600));
+  feeder = g_thread_new ("feeder", feed_fifo_thread, fifo);
+
+  backup = qr_backup_open (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (unlock (backup, PASSPHRASE, &error));
+  g_assert_true (qr_qube_get_present (qr_backup_lookup_qube (backup, "work")));
+
+  first = run_restore (backup, NULL, &ok, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_thread_join (g_steal_pointer (&feeder));
+
+  /* What a pipe sent is gone: a second run says so plainly. */
+  second = run_restore (backup, NULL, &ok, &error);
+  g_assert_false (ok);
+  g_assert_error (error, QR_ERROR, QR_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "pipe"));
+  g_unlink (fifo);
+}
+
 static void
 test_item_notify (void)
 {
@@ -361,6 +413,7 @@ main (int   argc,
   g_test_add_func ("/qr/restore/verify-only", test_verify_only);
   g_test_add_func ("/qr/restore/existing-folder", test_existing_folder);
   g_test_add_func ("/qr/restore/cancel-before-start", test_cancel_before_start);
+  g_test_add_func ("/qr/restore/pipe-read-once", test_pipe_read_once);
   g_test_add_func ("/qr/restore/item-notify", test_item_notify);
 
   ret = g_test_run ();
