@@ -649,6 +649,35 @@ qr_backup_lookup_qube (QrBackup   *self,
   return NULL;
 }
 
+/**
+ * qr_backup_get_stored_size:
+ *
+ * The bytes the qube's parts take in the backup file: its compressed and
+ * encrypted data, a lower bound of what restoring it writes. 0 when the
+ * backup is read from a pipe, where nothing is known before it is read.
+ */
+guint64
+qr_backup_get_stored_size (QrBackup *self,
+                           QrQube   *qube)
+{
+  g_autoptr(GPtrArray) series = NULL;
+  guint64 total = 0;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), 0);
+  g_return_val_if_fail (QR_IS_QUBE (qube), 0);
+
+  series = _qr_backup_list_series (self, qube);
+  for (guint i = 0; i < series->len; i++)
+    {
+      QrSeries *s = g_ptr_array_index (series, i);
+
+      for (guint j = 0; j < s->chunks->len; j++)
+        total += ((const QrArchiveMember *) g_ptr_array_index (s->chunks, j))->size;
+    }
+
+  return total;
+}
+
 /* "20230405T123455-1234" becomes "2023-04-05"; a backup-id of another
  * shape falls back to the file's modification date. */
 char *

@@ -55,6 +55,8 @@ gboolean        qr_backup_unlock             (QrBackup             *self,
 GListModel     *qr_backup_get_qubes          (QrBackup             *self);
 QrQube         *qr_backup_lookup_qube        (QrBackup             *self,
                                               const char           *name);
+guint64         qr_backup_get_stored_size    (QrBackup             *self,
+                                              QrQube               *qube);
 char           *qr_backup_dup_date_string    (QrBackup             *self);
 
 G_END_DECLS

@@ -173,11 +173,16 @@ test_unlock (void)
   g_assert_true (qr_qube_get_included (work));
   g_assert_true (qr_qube_get_present (work));
   g_assert_cmpstr (qr_qube_get_backup_path (work), ==, "vm12/");
+  /* Its parts are encrypted and compressed: more than the scrypt framing
+   * of each, less than the whole file. */
+  g_assert_cmpuint (qr_backup_get_stored_size (backup, work), >, 3 * 128);
+  g_assert_cmpuint (qr_backup_get_stored_size (backup, work), <, qr_backup_get_size (backup));
 
   personal = qr_backup_lookup_qube (backup, "personal");
   g_assert_nonnull (personal);
   g_assert_false (qr_qube_get_included (personal));
   g_assert_false (qr_qube_get_present (personal));
+  g_assert_cmpuint (qr_backup_get_stored_size (backup, personal), ==, 0);
   g_assert_null (qr_backup_lookup_qube (backup, "no-such-qube"));
 }
 
