@@ -32,18 +32,18 @@ struct _QrBackup
   QrHeader   *header;
   GBytes     *header_bytes;
 
-  /* Backed-up files by path, and in archive order. */
-  GHashTable *series;
-  GPtrArray  *series_order;
+  /* What the backup must hold, and what of it is missing. */
+  QrLedger   *ledger;
 
-  /* Set by a successful unlock. */
+  /* Set by a successful unlock, on the thread that owns the object (for
+   * the async unlock, the main context that called it). */
   GListStore *qubes;
   QrKdfPool  *pool;
   char       *passphrase;
   gboolean    unlocked;
 
-  /* A backup read from a pipe can be restored once. */
-  gboolean    stream_claimed;
+  /* A backup read from a pipe can be restored once; atomic. */
+  gint        stream_claimed;
 };
 
 G_DEFINE_FINAL_TYPE (QrBackup, qr_backup, G_TYPE_OBJECT)
@@ -57,91 +57,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-void
-_qr_series_free (QrSeries *series)
-{
-  g_free (series->path);
-  g_ptr_array_unref (series->chunks);
-  g_clear_error (&series->error);
-  g_free (series);
-}
-
-/* Splits "vm12/private.img.003.enc" into "vm12/private.img" and 3. */
-gboolean
-_qr_backup_parse_chunk_name (const char  *name,
-                             char       **path,
-                             guint       *index)
-{
-  gsize len = strlen (name);
-  const char *digits;
-  const char *dot;
-  guint64 value;
-
-  if (!g_str_has_suffix (name, ".enc") || len < 9)
-    return FALSE;
-
-  dot = name + len - 4;
-  digits = dot;
-  while (digits > name && g_ascii_isdigit (digits[-1]))
-    digits--;
-
-  if (dot - digits < 3 || dot - digits > 6 || digits == name || digits[-1] != '.' ||
-      digits - 1 == name)
-    return FALSE;
-
-  value = g_ascii_strtoull (digits, NULL, 10);
-  *index = (guint) value;
-  *path = g_strndup (name, digits - 1 - name);
-  return TRUE;
-}
-
-static void
-add_chunk (QrBackup              *self,
-           const QrArchiveMember *member)
-{
-  g_autofree char *path = NULL;
-  QrSeries *series;
-  guint index;
-
-  if (!_qr_backup_parse_chunk_name (member->name, &path, &index) ||
-      g_str_equal (path, "qubes.xml"))
-    return;
-
-  series = g_hash_table_lookup (self->series, path);
-  if (series == NULL)
-    {
-      series = g_new0 (QrSeries, 1);
-      series->path = g_steal_pointer (&path);
-      series->chunks = g_ptr_array_new ();
-      g_hash_table_insert (self->series, series->path, series);
-      g_ptr_array_add (self->series_order, series);
-    }
-
-  if (series->error != NULL)
-    return;
-
-  if (index != series->chunks->len)
-    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
-                 _("Part %u of “%s” is missing or out of order in the backup: the backup "
-                   "was damaged or tampered with."),
-                 series->chunks->len + 1, series->path);
-  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
-    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
-                 _("Part %u of “%s” has an impossible size: the backup is damaged."),
-                 index + 1, series->path);
-  else
-    g_ptr_array_add (series->chunks, (gpointer) member);
-}
-
-static void
-index_series (QrBackup *self)
-{
-  guint n = qr_archive_get_n_members (self->archive);
-
-  for (guint i = 0; i < n; i++)
-    add_chunk (self, qr_archive_get_member (self->archive, i));
-}
-
 static gboolean
 read_header (QrBackup  *self,
              GError   **error)
@@ -153,8 +68,16 @@ read_header (QrBackup  *self,
 
   if (!g_str_equal (first->name, HEADER_MEMBER) || first->size > QR_HEADER_MAX_SIZE)
     {
-      g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
-                   _("This file is not a Qubes OS backup: it does not begin with a backup header."));
+      /* Parts of a backup after a damaged start: a backup, but damaged. */
+      if (qr_archive_get_n_damages (self->archive) > 0 &&
+          qr_archive_get_damage (self->archive, 0)->start == 0 &&
+          qr_archive_lookup (self->archive, QUBES_XML_MEMBER) != NULL)
+        g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                     _("The start of the backup file is damaged: its header cannot be read."));
+      else
+        g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
+                     _("This file is not a Qubes OS backup: it does not begin with a backup "
+                       "header."));
       return FALSE;
     }
 
@@ -199,8 +122,7 @@ qr_backup_finalize (GObject *object)
   g_clear_object (&self->pool);
   g_clear_pointer (&self->header, qr_header_free);
   g_clear_pointer (&self->header_bytes, g_bytes_unref);
-  g_clear_pointer (&self->series_order, g_ptr_array_unref);
-  g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_object (&self->ledger);
   g_clear_pointer (&self->passphrase, qr_secure_free);
 
   G_OBJECT_CLASS (qr_backup_parent_class)->finalize (object);
@@ -254,8 +176,6 @@ static void
 qr_backup_init (QrBackup *self)
 {
   self->qubes = g_list_store_new (QR_TYPE_QUBE);
-  self->series = g_hash_table_new (g_str_hash, g_str_equal);
-  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_series_free);
 }
 
 QrBackup *
@@ -274,7 +194,7 @@ qr_backup_open (GFile         *file,
   if (self->archive == NULL || !read_header (self, error))
     return NULL;
 
-  index_series (self);
+  self->ledger = qr_ledger_new (self->archive);
   return g_steal_pointer (&self);
 }
 
@@ -351,6 +271,40 @@ qr_backup_get_unlocked (QrBackup *self)
   return self->unlocked;
 }
 
+/* Why a member the unlock needs is not there: the disk could not read
+ * it, the pipe brought it too late, or the file lacks it. */
+static void
+set_missing_error (QrBackup    *self,
+                   const char  *name,
+                   GError     **error)
+{
+  guint n = qr_archive_get_n_damages (self->archive);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
+
+      if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
+        {
+          g_set_error (error, QR_ERROR, QR_ERROR_IO,
+                       _("The backup lacks “%s”: bytes %" G_GUINT64_FORMAT " to %"
+                         G_GUINT64_FORMAT " of the file cannot be read."),
+                       name, damage->start, damage->end);
+          return;
+        }
+    }
+
+  if (qr_archive_is_streaming (self->archive))
+    g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("The backup's parts are not in the order the backup tool writes them: "
+                   "“%s” is not among its first parts. The backup was damaged, or save it "
+                   "to a file first."),
+                 name);
+  else
+    g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("The backup lacks “%s”: it is damaged or incomplete."), name);
+}
+
 /* Reads a small container and its scrypt parameters. */
 static GBytes *
 read_container (QrBackup        *self,
@@ -366,8 +320,7 @@ read_container (QrBackup        *self,
 
   if (member == NULL)
     {
-      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
-                   _("The backup lacks “%s”: it is damaged or incomplete."), name);
+      set_missing_error (self, name, error);
       return NULL;
     }
 
@@ -454,14 +407,35 @@ read_qubes (QrBackup     *self,
   return qr_qubes_xml_parse ((const char *) data, len, error);
 }
 
-static void
-publish_qubes (QrBackup  *self,
-               GPtrArray *qubes)
+/* What an unlock found, applied on the thread that owns the backup. */
+typedef struct
 {
+  GPtrArray *qubes;
+  QrKdfPool *pool;
+  char      *passphrase;
+} Unlocked;
+
+static void
+unlocked_free (Unlocked *unlocked)
+{
+  g_clear_pointer (&unlocked->qubes, g_ptr_array_unref);
+  g_clear_object (&unlocked->pool);
+  g_clear_pointer (&unlocked->passphrase, qr_secure_free);
+  g_free (unlocked);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Unlocked, unlocked_free)
+
+static void
+apply_unlocked (QrBackup *self,
+                Unlocked *unlocked)
+{
+  GPtrArray *qubes = unlocked->qubes;
+
   for (guint i = 0; i < qubes->len; i++)
     {
       QrQube *qube = g_ptr_array_index (qubes, i);
-      g_autoptr(GPtrArray) series = _qr_backup_list_series (self, qube);
+      g_autoptr(GPtrArray) series = qr_ledger_list_series (self->ledger, qube);
 
       /* From a pipe, what is in the backup is known only once read. */
       qr_qube_set_present (qube, qr_qube_get_included (qube) &&
@@ -470,10 +444,16 @@ publish_qubes (QrBackup  *self,
     }
 
   g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
+  qr_ledger_set_qubes (self->ledger, G_LIST_MODEL (self->qubes));
+  g_set_object (&self->pool, unlocked->pool);
+  self->passphrase = g_steal_pointer (&unlocked->passphrase);
+  self->unlocked = TRUE;
 }
 
-gboolean
-qr_backup_unlock (QrBackup      *self,
+/* Checks the passphrase and reads the list of qubes, touching nothing of
+ * the backup that another thread could see. */
+static Unlocked *
+unlock_in_thread (QrBackup      *self,
                   const char    *passphrase,
                   QrKdfPool     *pool,
                   GCancellable  *cancellable,
@@ -486,52 +466,67 @@ qr_backup_unlock (QrBackup      *self,
   g_autoptr(QrKdfRequest) xml_request = NULL;
   g_autoptr(QrScryptKey) header_key = NULL;
   g_autoptr(QrScryptKey) xml_key = NULL;
-  g_autoptr(GPtrArray) qubes = NULL;
+  g_autoptr(Unlocked) unlocked = g_new0 (Unlocked, 1);
   g_autofree char *xml_prefix = NULL;
-
-  g_return_val_if_fail (QR_IS_BACKUP (self), FALSE);
-  g_return_val_if_fail (passphrase != NULL, FALSE);
-  g_return_val_if_fail (!self->unlocked, FALSE);
 
   header_container = read_container (self, HEADER_HMAC_MEMBER,
                                      QR_HEADER_MAX_SIZE + QR_SCRYPT_OVERHEAD,
                                      &header_params, error);
   if (header_container == NULL)
-    return FALSE;
+    return NULL;
 
   xml_container = read_container (self, QUBES_XML_MEMBER, MAX_QUBES_XML_ARCHIVE,
                                   &xml_params, error);
   if (xml_container == NULL)
-    return FALSE;
+    return NULL;
 
   /* The pool that unlocked the backup also derives the restore's keys. */
-  if (pool != NULL)
-    g_set_object (&self->pool, pool);
-  else if (self->pool == NULL)
-    self->pool = qr_kdf_pool_new (0, 0);
+  unlocked->pool = pool ? g_object_ref (pool) : qr_kdf_pool_new (0, 0);
 
   /* Both keys are derived at once: the backup-id that salts the second is
    * read from the header before it is verified, and trusted only after. */
   xml_prefix = g_strdup_printf ("%s!%s!", self->header->backup_id, QUBES_XML_CHUNK);
-  header_request = qr_kdf_pool_submit (self->pool, &header_params, HEADER_MEMBER "!", passphrase);
-  xml_request = qr_kdf_pool_submit (self->pool, &xml_params, xml_prefix, passphrase);
+  header_request = qr_kdf_pool_submit (unlocked->pool, &header_params, HEADER_MEMBER "!",
+                                       passphrase);
+  xml_request = qr_kdf_pool_submit (unlocked->pool, &xml_params, xml_prefix, passphrase);
 
   header_key = qr_kdf_request_wait (header_request, cancellable, error);
   if (header_key == NULL ||
       !check_header (self, header_container, header_key, &header_params, error))
-    return FALSE;
+    return NULL;
 
   xml_key = qr_kdf_request_wait (xml_request, cancellable, error);
   if (xml_key == NULL)
+    return NULL;
+
+  unlocked->qubes = read_qubes (self, xml_container, xml_key, &xml_params, error);
+  if (unlocked->qubes == NULL)
+    return NULL;
+
+  unlocked->passphrase = qr_secure_strdup (passphrase);
+  return g_steal_pointer (&unlocked);
+}
+
+gboolean
+qr_backup_unlock (QrBackup      *self,
+                  const char    *passphrase,
+                  QrKdfPool     *pool,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(Unlocked) unlocked = NULL;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  g_return_val_if_fail (!pool || QR_IS_KDF_POOL (pool), FALSE);
+  g_return_val_if_fail (!self->unlocked, FALSE);
+
+  unlocked = unlock_in_thread (self, passphrase, pool ? pool : self->pool, cancellable, error);
+  if (unlocked == NULL)
     return FALSE;
 
-  qubes = read_qubes (self, xml_container, xml_key, &xml_params, error);
-  if (qubes == NULL)
-    return FALSE;
-
-  publish_qubes (self, qubes);
-  self->passphrase = qr_secure_strdup (passphrase);
-  self->unlocked = TRUE;
+  apply_unlocked (self, unlocked);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
   return TRUE;
 }
 
@@ -557,29 +552,37 @@ unlock_thread (GTask        *task,
 {
   UnlockData *data = task_data;
   GError *error = NULL;
+  Unlocked *unlocked;
 
-  if (qr_backup_unlock (source_object, data->passphrase, data->pool, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
+  unlocked = unlock_in_thread (source_object, data->passphrase, data->pool, cancellable, &error);
+  if (unlocked != NULL)
+    g_task_return_pointer (task, unlocked, (GDestroyNotify) unlocked_free);
   else
     g_task_return_error (task, error);
 }
 
 static void
-notify_unlocked_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+unlock_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
+  QrBackup *self = QR_BACKUP (object);
   g_autoptr(GTask) task = user_data;
+  g_autoptr(Unlocked) unlocked = NULL;
   GError *error = NULL;
 
-  /* Listeners of "unlocked" run on the caller's main context. */
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  /* The list of qubes and "unlocked" change on the caller's main context,
+   * where its list models are watched. */
+  unlocked = g_task_propagate_pointer (G_TASK (result), &error);
+  if (unlocked == NULL)
     {
-      g_object_notify_by_pspec (object, properties[PROP_UNLOCKED]);
-      g_task_return_boolean (task, TRUE);
+      g_task_return_error (task, error);
+      return;
     }
-  else
-    g_task_return_error (task, error);
+
+  apply_unlocked (self, unlocked);
+  g_object_notify_by_pspec (object, properties[PROP_UNLOCKED]);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -603,9 +606,9 @@ qr_backup_unlock_async (QrBackup            *self,
 
   data = g_new0 (UnlockData, 1);
   data->passphrase = qr_secure_strdup (passphrase);
-  data->pool = pool ? g_object_ref (pool) : NULL;
+  data->pool = pool ? g_object_ref (pool) : self->pool ? g_object_ref (self->pool) : NULL;
 
-  worker = g_task_new (self, cancellable, notify_unlocked_cb, g_steal_pointer (&task));
+  worker = g_task_new (self, cancellable, unlock_done_cb, g_steal_pointer (&task));
   g_task_set_task_data (worker, data, (GDestroyNotify) unlock_data_free);
   g_task_run_in_thread (worker, unlock_thread);
 }
@@ -666,16 +669,47 @@ qr_backup_get_stored_size (QrBackup *self,
   g_return_val_if_fail (QR_IS_BACKUP (self), 0);
   g_return_val_if_fail (QR_IS_QUBE (qube), 0);
 
-  series = _qr_backup_list_series (self, qube);
+  series = qr_ledger_list_series (self->ledger, qube);
   for (guint i = 0; i < series->len; i++)
-    {
-      QrSeries *s = g_ptr_array_index (series, i);
-
-      for (guint j = 0; j < s->chunks->len; j++)
-        total += ((const QrArchiveMember *) g_ptr_array_index (s->chunks, j))->size;
-    }
+    total += ((QrSeries *) g_ptr_array_index (series, i))->stored_size;
 
   return total;
+}
+
+/**
+ * qr_backup_dup_problems:
+ *
+ * What is known, before any data is read, to be missing of the qube's
+ * files. From a pipe, only what came before the list of qubes is known.
+ *
+ * Returns: (transfer full) (element-type GError): the problems, empty when
+ *   nothing is known to be missing
+ */
+GPtrArray *
+qr_backup_dup_problems (QrBackup *self,
+                        QrQube   *qube)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+  g_return_val_if_fail (QR_IS_QUBE (qube), NULL);
+
+  if (qr_archive_is_streaming (self->archive))
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+
+  return qr_ledger_dup_problems (self->ledger, qube);
+}
+
+/**
+ * qr_backup_dup_damage_notes:
+ *
+ * Returns: (transfer full) (element-type utf8): every damaged stretch of
+ *   the backup file, in plain words
+ */
+GPtrArray *
+qr_backup_dup_damage_notes (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
+
+  return qr_ledger_dup_damage_notes (self->ledger);
 }
 
 /* "20230405T123455-1234" becomes "2023-04-05"; a backup-id of another
@@ -715,6 +749,12 @@ _qr_backup_get_archive (QrBackup *self)
   return self->archive;
 }
 
+QrLedger *
+_qr_backup_get_ledger (QrBackup *self)
+{
+  return self->ledger;
+}
+
 QrKdfPool *
 _qr_backup_get_pool (QrBackup *self)
 {
@@ -727,44 +767,6 @@ _qr_backup_get_passphrase (QrBackup *self)
   return self->passphrase;
 }
 
-/* Whether a backed-up file belongs to a qube: a file of its folder
- * ("vm12/"), or dom0's home ("dom0-home/user"). */
-gboolean
-_qr_backup_series_belongs_to (const char *series_path,
-                              QrQube     *qube)
-{
-  const char *path = qr_qube_get_backup_path (qube);
-  gsize len;
-
-  if (path == NULL || path[0] == '\0')
-    return FALSE;
-
-  len = strlen (path);
-  if (path[len - 1] == '/')
-    return g_str_has_prefix (series_path, path) &&
-           series_path[len] != '\0' && strchr (series_path + len, '/') == NULL;
-
-  return g_str_equal (series_path, path);
-}
-
-/* The series of a qube, in archive order. */
-GPtrArray *
-_qr_backup_list_series (QrBackup *self,
-                        QrQube   *qube)
-{
-  GPtrArray *list = g_ptr_array_new ();
-
-  for (guint i = 0; i < self->series_order->len; i++)
-    {
-      QrSeries *series = g_ptr_array_index (self->series_order, i);
-
-      if (_qr_backup_series_belongs_to (series->path, qube))
-        g_ptr_array_add (list, series);
-    }
-
-  return list;
-}
-
 /* A pipe can be read only once: the first restore of it claims it. */
 gboolean
 _qr_backup_claim_stream (QrBackup  *self,
@@ -773,7 +775,7 @@ _qr_backup_claim_stream (QrBackup  *self,
   if (!qr_archive_is_streaming (self->archive))
     return TRUE;
 
-  if (self->stream_claimed)
+  if (!g_atomic_int_compare_and_exchange (&self->stream_claimed, FALSE, TRUE))
     {
       g_set_error (error, QR_ERROR, QR_ERROR_FAILED,
                    _("This backup was read from a pipe, which can be read only once. "
@@ -781,7 +783,6 @@ _qr_backup_claim_stream (QrBackup  *self,
       return FALSE;
     }
 
-  self->stream_claimed = TRUE;
   return TRUE;
 }
 

@@ -57,6 +57,9 @@ QrQube         *qr_backup_lookup_qube        (QrBackup             *self,
                                               const char           *name);
 guint64         qr_backup_get_stored_size    (QrBackup             *self,
                                               QrQube               *qube);
+GPtrArray      *qr_backup_dup_problems       (QrBackup             *self,
+                                              QrQube               *qube);
+GPtrArray      *qr_backup_dup_damage_notes   (QrBackup             *self);
 char           *qr_backup_dup_date_string    (QrBackup             *self);
 
 G_END_DECLS

@@ -24,6 +24,9 @@ struct _QrQube
   /* Where its files sit in the backup */
   char *backup_path;
   guint64 backup_size;
+  /* The volumes the backup tool saves (save_on_stop), so the images the
+   * backup must hold: "private", "root" */
+  GStrv saved_volumes;
   guint included : 1;
   guint present : 1;
 };
@@ -74,6 +77,7 @@ qr_qube_finalize (GObject *object)
   g_clear_pointer (&self->label_color, g_free);
   g_clear_pointer (&self->template_name, g_free);
   g_clear_pointer (&self->backup_path, g_free);
+  g_clear_pointer (&self->saved_volumes, g_strfreev);
 
   G_OBJECT_CLASS (qr_qube_parent_class)->finalize (object);
 }
@@ -472,4 +476,31 @@ qr_qube_is_dom0 (QrQube *self)
 
   return g_strcmp0 (self->klass, "AdminVM") == 0
          || g_strcmp0 (self->name, QR_QUBE_DOM0_NAME) == 0;
+}
+
+/**
+ * qr_qube_get_saved_volumes:
+ *
+ * The names of the qube's volumes that the backup tool saves, whose images
+ * (`<name>.img`) the backup must therefore hold; empty when qubes.xml does
+ * not say.
+ */
+const char * const *
+qr_qube_get_saved_volumes (QrQube *self)
+{
+  static const char * const none[] = { NULL };
+
+  g_return_val_if_fail (QR_IS_QUBE (self), NULL);
+
+  return self->saved_volumes ? (const char * const *) self->saved_volumes : none;
+}
+
+void
+qr_qube_set_saved_volumes (QrQube             *self,
+                           const char * const *volumes)
+{
+  g_return_if_fail (QR_IS_QUBE (self));
+
+  g_clear_pointer (&self->saved_volumes, g_strfreev);
+  self->saved_volumes = g_strdupv ((char **) volumes);
 }

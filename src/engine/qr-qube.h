@@ -48,5 +48,8 @@ gboolean    qr_qube_get_present     (QrQube     *self);
 void        qr_qube_set_present     (QrQube     *self,
                                      gboolean    present);
 gboolean    qr_qube_is_dom0         (QrQube     *self);
+const char * const *qr_qube_get_saved_volumes (QrQube *self);
+void        qr_qube_set_saved_volumes (QrQube    *self,
+                                       const char * const *volumes);
 
 G_END_DECLS

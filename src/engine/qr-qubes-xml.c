@@ -565,6 +565,36 @@ apply_r4_template (QrQube      *qube,
     qr_qube_set_template (qube, template_name);
 }
 
+/* The volumes the backup tool saves: those kept when the qube stops. Their
+ * names become file names, so only plain names count. */
+static GStrv
+read_r4_saved_volumes (xmlNode *domain)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (xmlNode *section = domain->children; section != NULL; section = section->next)
+    {
+      if (!is_element (section, "volume-config"))
+        continue;
+
+      for (xmlNode *volume = section->children; volume != NULL; volume = volume->next)
+        {
+          g_autofree char *name = NULL;
+          g_autofree char *saved = NULL;
+
+          if (!is_element (volume, "volume"))
+            continue;
+
+          name = dup_xml_string (xmlGetNoNsProp (volume, BAD_CAST "name"));
+          saved = dup_xml_string (xmlGetNoNsProp (volume, BAD_CAST "save_on_stop"));
+          if (name != NULL && is_qube_name (name) && parse_boolean (saved))
+            g_strv_builder_add (builder, name);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 static QrQube *
 read_r4_domain (xmlNode     *domain,
                 GHashTable  *labels,
@@ -600,8 +630,11 @@ read_r4_domain (xmlNode     *domain,
   qube = build_qube (klass, values, error);
   if (qube != NULL)
     {
+      g_auto(GStrv) volumes = read_r4_saved_volumes (domain);
+
       apply_r4_label (qube, values[FIELD_LABEL], labels);
       apply_r4_template (qube, values[FIELD_TEMPLATE], default_template, default_dispvm);
+      qr_qube_set_saved_volumes (qube, (const char * const *) volumes);
     }
 
 out:

@@ -7,38 +7,34 @@
 
 /* The extractor thread of a restore: it takes verified plaintext from the
  * reader's queue and turns each qube's inner streams into files in the
- * qube's own folder, which it creates first and removes again when the
- * qube fails. */
+ * qube's staging folder, which becomes the qube's folder once every file
+ * is complete, and goes again when the qube fails. */
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "qr-error.h"
 #include "qr-extract.h"
-#include "qr-restore-private.h"
+#include "qr-restore-extractor.h"
+
+#define SLICE_SIZE (1024 * 1024)
 
 typedef struct
 {
-  QrRestore *self;
-  Message   *current;
-  gboolean   ended;
+  QrRestoreRun     *run;
+  QrRestoreMessage *current;
+  gboolean          ended;
 } StreamState;
 
+/* Gives a message's buffer back; its data now counts as done. */
 static void
-release_message (QrRestore *self,
-                 Message   *message)
+release_message (QrRestoreRun     *run,
+                 QrRestoreMessage *message)
 {
-  if (message == NULL)
-    return;
-
-  if (message->buffer != NULL)
-    _qr_restore_give_buffer (self, message->buffer);
-  g_free (message);
+  if (message != NULL && message->type == QR_RESTORE_MESSAGE_DATA)
+    qr_restore_progress_add_done (run->progress, message->weight);
+  qr_restore_queue_release (run->queue, message);
 }
 
 /* Hands the extractor a verified chunk a slice at a time, so that a
@@ -49,8 +45,7 @@ stream_read_cb (gpointer     user_data,
                 GError     **error)
 {
   StreamState *state = user_data;
-  QrRestore *self = state->self;
-  Message *message;
+  QrRestoreMessage *message;
   gsize slice;
 
   if (state->ended)
@@ -60,21 +55,20 @@ stream_read_cb (gpointer     user_data,
    * zero return would wrongly tell libarchive the stream ended. */
   while (state->current == NULL || state->current->length == 0)
     {
-      release_message (self, g_steal_pointer (&state->current));
+      release_message (state->run, g_steal_pointer (&state->current));
+      message = qr_restore_queue_pop (state->run->queue);
 
-      message = g_async_queue_pop (self->queue);
-
-      if (message->type == MESSAGE_END_SERIES)
+      if (message->type == QR_RESTORE_MESSAGE_END_SERIES)
         {
           state->ended = TRUE;
           g_free (message);
           return 0;
         }
 
-      if (message->type != MESSAGE_DATA)
+      if (message->type != QR_RESTORE_MESSAGE_DATA)
         {
           /* The reader has already recorded why it gave up on this series. */
-          state->ended = message->type != MESSAGE_ABORT;
+          state->ended = message->type != QR_RESTORE_MESSAGE_ABORT;
           g_free (message);
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "aborted");
           return -1;
@@ -84,7 +78,7 @@ stream_read_cb (gpointer     user_data,
     }
 
   message = state->current;
-  slice = MIN (message->length, READ_PIECE_SIZE);
+  slice = MIN (message->length, SLICE_SIZE);
   *buffer = message->buffer + message->offset;
   message->offset += slice;
   message->length -= slice;
@@ -93,181 +87,168 @@ stream_read_cb (gpointer     user_data,
 
 /* Discards the rest of a series the extractor gave up on. */
 static void
-skip_series (QrRestore *self)
+skip_series (QrRestoreRun *run)
 {
   for (;;)
     {
-      Message *message = g_async_queue_pop (self->queue);
-      MessageType type = message->type;
+      QrRestoreMessage *message = qr_restore_queue_pop (run->queue);
+      QrRestoreMessageType type = message->type;
 
-      release_message (self, message);
-      if (type == MESSAGE_END_SERIES)
+      release_message (run, message);
+      if (type == QR_RESTORE_MESSAGE_END_SERIES)
         return;
     }
 }
 
+/* A failure while writing: a condition of the machine stops every qube,
+ * anything else only this one. */
 static void
-extract_series (QrRestore *self,
-                guint      index,
-                QrSeries  *series,
-                int        qube_fd)
+fail_writing (QrRestoreRun *run,
+              guint         index,
+              GError       *error)
 {
-  Plan *plan = g_ptr_array_index (self->plans, index);
-  const QrHeader *header = qr_backup_get_header (self->backup);
-  StreamState state = { self, NULL, FALSE };
+  if (qr_restore_run_stops_all (error, TRUE))
+    qr_restore_run_stop (run, error);
+  qr_restore_run_fail (run, index, error);
+}
+
+static void
+extract_series (QrRestoreRun *run,
+                guint         index,
+                QrSeries     *series,
+                int           qube_fd)
+{
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  StreamState state = { run, NULL, FALSE };
   QrExtractJob job = { 0 };
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   job.kind = qr_qube_is_dom0 (plan->qube) ? QR_EXTRACT_TREE : QR_EXTRACT_SINGLE_FILE;
-  job.compression_filter = header->compressed ? header->compression_filter : NULL;
+  job.compression_filter = run->header->compressed ? run->header->compression_filter : NULL;
   job.series_path = series->path;
   job.strip_prefix = plan->strip_prefix;
   job.dir_fd = qube_fd;
   job.files = plan->files;
 
-  if (!qr_extract_stream (&job, stream_read_cb, &state, self->cancellable, &error))
+  if (!qr_extract_stream (&job, stream_read_cb, &state, run->cancellable, &error))
     {
-      release_message (self, g_steal_pointer (&state.current));
+      release_message (run, g_steal_pointer (&state.current));
       if (!state.ended)
-        skip_series (self);
+        skip_series (run);
+
       /* A stream the reader aborted failed for the reader's reason. */
-      if (!g_atomic_int_get (&plan->failed) && _qr_restore_is_fatal (error))
-        _qr_restore_set_fatal (self, error);
-      _qr_restore_fail_plan (self, index, g_steal_pointer (&error));
+      if (g_atomic_int_get (&plan->failed))
+        g_clear_error (&error);
+      else
+        fail_writing (run, index, g_steal_pointer (&error));
     }
 
-  release_message (self, g_steal_pointer (&state.current));
+  release_message (run, g_steal_pointer (&state.current));
   plan->apparent_size += job.apparent_size;
 }
 
 static int
-begin_item (QrRestore *self,
-            guint      index)
+begin_item (QrRestoreRun *run,
+            guint         index)
 {
-  Plan *plan = g_ptr_array_index (self->plans, index);
-  GError *error;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  GError *error = NULL;
   int fd;
 
-  if (self->dest_fd < 0)
+  if (run->destination == NULL || g_atomic_int_get (&plan->failed))
     return -1;
 
-  if (mkdirat (self->dest_fd, plan->folder, 0700) != 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EEXIST)
-        error = g_error_new (QR_ERROR, QR_ERROR_EXISTS,
-                             _("A folder named “%s” already exists in the "
-                               "destination, so the qube was not restored. "
-                               "Choose another destination folder."),
-                             plan->folder);
-      else
-        error = g_error_new (QR_ERROR, qr_error_from_errno (errsv),
-                             _("Cannot create the folder “%s”: %s."),
-                             plan->folder, g_strerror (errsv));
-
-      _qr_restore_fail_plan (self, index, error);
-      return -1;
-    }
-
-  fd = openat (self->dest_fd, plan->folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd = qr_restore_destination_begin (run->destination, plan->folder,
+                                     qr_qube_get_name (plan->qube), &error);
   if (fd < 0)
-    {
-      error = g_error_new (QR_ERROR, QR_ERROR_IO, _("Cannot open the folder “%s”: %s."),
-                           plan->folder, g_strerror (errno));
-      _qr_restore_fail_plan (self, index, error);
-    }
+    fail_writing (run, index, error);
 
   return fd;
 }
 
-/* A qube is either complete or gone: a failed one leaves nothing behind. */
+/* A qube is either complete in its own folder, or gone. */
 static void
-finish_item (QrRestore *self,
-             guint      index,
-             int        qube_fd)
+finish_item (QrRestoreRun *run,
+             guint         index,
+             int           qube_fd)
 {
-  Plan *plan = g_ptr_array_index (self->plans, index);
-  gboolean failed = g_atomic_int_get (&plan->failed);
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  GError *error = NULL;
 
-  if (qube_fd >= 0)
+  if (g_atomic_int_get (&plan->failed))
     {
-      if (!failed && syncfs (qube_fd) != 0)
-        {
-          GError *error = g_error_new (QR_ERROR, qr_error_from_errno (errno),
-                                       _("Cannot save “%s” to the disk: %s."),
-                                       plan->folder, g_strerror (errno));
-
-          _qr_restore_fail_plan (self, index, error);
-          failed = TRUE;
-        }
-
-      close (qube_fd);
-      if (failed)
-        qr_extract_remove_tree (self->dest_fd, plan->folder);
+      if (qube_fd >= 0)
+        qr_restore_destination_abort (run->destination);
+      qr_restore_run_report_failed (run, index);
+      return;
     }
 
-  _qr_restore_report_state (self, index, failed ? QR_RESTORE_STATE_FAILED : QR_RESTORE_STATE_DONE);
+  if (qube_fd >= 0 && !qr_restore_destination_commit (run->destination, &error))
+    {
+      fail_writing (run, index, error);
+      qr_restore_run_report_failed (run, index);
+      return;
+    }
+
+  qr_restore_progress_report_state (run->progress, index, QR_RESTORE_STATE_DONE);
 }
 
 /* A qube already finished turned out to be incomplete (more of it came
  * later, out of place): it goes, like any failed qube. */
 static void
-retract_item (QrRestore *self,
-              guint      index)
+retract_item (QrRestoreRun *run,
+              guint         index)
 {
-  Plan *plan = g_ptr_array_index (self->plans, index);
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
 
-  if (self->dest_fd >= 0)
-    qr_extract_remove_tree (self->dest_fd, plan->folder);
-  _qr_restore_report_state (self, index, QR_RESTORE_STATE_FAILED);
+  if (run->destination != NULL)
+    qr_restore_destination_remove (run->destination, plan->folder);
+  qr_restore_progress_report_state (run->progress, index, QR_RESTORE_STATE_FAILED);
 }
 
 gpointer
-_qr_restore_extractor_thread (gpointer data)
+qr_restore_extractor_thread (gpointer data)
 {
-  QrRestore *self = data;
+  QrRestoreRun *run = data;
   int qube_fd = -1;
 
   for (;;)
     {
-      Message *message = g_async_queue_pop (self->queue);
-      Plan *plan = message->type == MESSAGE_QUIT ? NULL
-                                                 : g_ptr_array_index (self->plans, message->item);
+      QrRestoreMessage *message = qr_restore_queue_pop (run->queue);
 
       switch (message->type)
         {
-        case MESSAGE_BEGIN_ITEM:
-          qube_fd = begin_item (self, message->item);
+        case QR_RESTORE_MESSAGE_BEGIN_ITEM:
+          qube_fd = begin_item (run, message->item);
           break;
 
-        case MESSAGE_BEGIN_SERIES:
-          if (g_atomic_int_get (&plan->failed))
-            skip_series (self);
+        case QR_RESTORE_MESSAGE_BEGIN_SERIES:
+          if (qr_restore_run_is_failed (run, message->item))
+            skip_series (run);
           else
-            extract_series (self, message->item, message->series, qube_fd);
+            extract_series (run, message->item, message->series, qube_fd);
           break;
 
-        case MESSAGE_END_ITEM:
-          finish_item (self, message->item, qube_fd);
+        case QR_RESTORE_MESSAGE_END_ITEM:
+          finish_item (run, message->item, qube_fd);
           qube_fd = -1;
           break;
 
-        case MESSAGE_RETRACT_ITEM:
-          retract_item (self, message->item);
+        case QR_RESTORE_MESSAGE_RETRACT_ITEM:
+          retract_item (run, message->item);
           break;
 
-        case MESSAGE_QUIT:
+        case QR_RESTORE_MESSAGE_QUIT:
           g_free (message);
           return NULL;
 
-        case MESSAGE_DATA:
-        case MESSAGE_END_SERIES:
-        case MESSAGE_ABORT:
+        case QR_RESTORE_MESSAGE_DATA:
+        case QR_RESTORE_MESSAGE_END_SERIES:
+        case QR_RESTORE_MESSAGE_ABORT:
         default:
           break;
         }
 
-      release_message (self, message);
+      release_message (run, message);
     }
 }

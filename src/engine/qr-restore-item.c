@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "qr-enums.h"
 #include "qr-restore-item.h"
 
 struct _QrRestoreItem
@@ -64,7 +65,7 @@ qr_restore_item_get_property (GObject    *object,
       break;
 
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
 
     case PROP_ERROR:
@@ -103,7 +104,7 @@ qr_restore_item_set_property (GObject      *object,
       break;
 
     case PROP_STATE:
-      qr_restore_item_set_state (self, g_value_get_int (value));
+      qr_restore_item_set_state (self, g_value_get_enum (value));
       break;
 
     case PROP_ERROR:
@@ -138,10 +139,9 @@ qr_restore_item_class_init (QrRestoreItemClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL,
-                      QR_RESTORE_STATE_WAITING, QR_RESTORE_STATE_FAILED,
-                      QR_RESTORE_STATE_WAITING,
-                      (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+    g_param_spec_enum ("state", NULL, NULL,
+                       QR_TYPE_RESTORE_STATE, QR_RESTORE_STATE_WAITING,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL,

@@ -5,22 +5,43 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* A restore from a pipe: the backup is read once, front to back. Chunks of
- * the chosen qubes are read whole as they arrive, their keys are derived a
- * few ahead, and everything else is skipped by reading on. */
+/* The reader of a restore from a pipe: the backup is read once, front to
+ * back. Chunks of the chosen qubes are read whole as they arrive, their
+ * keys are derived a few ahead, and everything else is skipped by reading
+ * on. What a qube must hold is checked once its last part went by, and
+ * what never came is reported at the end. */
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
 #include "qr-error.h"
-#include "qr-restore-private.h"
+#include "qr-restore-reader.h"
 
 /* Chunks read and waiting for their keys. With the one being unpacked,
  * this uses every buffer, so memory stays as bounded as from a file. */
-#define STREAM_WINDOW (N_BUFFERS - 1)
+#define STREAM_WINDOW 2
 
-/* Decrypts a chunk that is already whole in memory (read from a pipe). */
+typedef struct
+{
+  guint         index;
+  QrSeries     *series;
+  guint         chunk;
+  guint8       *buffer;
+  gsize         size;
+  QrKdfRequest *request;
+} Pending;
+
+typedef struct
+{
+  QrRestoreRun *run;
+  GQueue        pending;
+  gboolean     *begun;
+  int           item;
+  QrSeries     *series;
+} Stream;
+
+/* Decrypts a chunk that is already whole in memory. */
 static gboolean
 decrypt_chunk_in_place (QrScryptKey  *key,
                         guint8       *buffer,
@@ -31,7 +52,7 @@ decrypt_chunk_in_place (QrScryptKey  *key,
   QrScryptParams params;
   gsize end = size - QR_SCRYPT_MAC_SIZE;
 
-  if (!_qr_restore_check_chunk_header (key, buffer, &params, error))
+  if (!qr_restore_run_check_header (key, buffer, &params, error))
     return FALSE;
 
   decryptor = qr_scrypt_decryptor_new (key, &params);
@@ -40,71 +61,66 @@ decrypt_chunk_in_place (QrScryptKey  *key,
   return qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
 }
 
-typedef struct
+static void
+fail_series (Stream *stream,
+             GError *error)
 {
-  guint         index;
-  QrSeries     *series;
-  guint         chunk;
-  int           buffer;
-  gsize         size;
-  QrKdfRequest *request;
-} Pending;
-
-typedef struct
-{
-  QrRestore *self;
-  GQueue     pending;
-  GPtrArray *all_series;
-  gboolean  *begun;
-  int        item;
-  QrSeries  *series;
-} Stream;
+  qr_restore_run_fail (stream->run, stream->item, error);
+  qr_restore_queue_send (stream->run->queue, QR_RESTORE_MESSAGE_ABORT, stream->item,
+                         stream->series);
+}
 
 static void
-fail_stream_series (Stream *stream,
-                    GError *error)
+fail_pending (Stream  *stream,
+              Pending *pending,
+              GError  *error)
 {
-  _qr_restore_fail_plan (stream->self, stream->item, error);
-  _qr_restore_send (stream->self, MESSAGE_ABORT, stream->item, stream->series);
+  QrRestoreRun *run = stream->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, pending->index);
+
+  if (qr_restore_run_stops_all (error, FALSE))
+    qr_restore_run_stop (run, error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      error = qr_restore_run_dup_stop_reason (run);
+    }
+
+  fail_series (stream, qr_restore_run_chunk_error (plan, pending->series, pending->chunk, 0,
+                                                   error));
 }
 
 static void
 process_oldest (Stream *stream)
 {
-  QrRestore *self = stream->self;
+  QrRestoreRun *run = stream->run;
   Pending *pending = g_queue_pop_head (&stream->pending);
-  Plan *plan = g_ptr_array_index (self->plans, pending->index);
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, pending->index);
   g_autoptr(QrScryptKey) key = NULL;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   if (!g_atomic_int_get (&plan->failed))
     {
-      _qr_restore_report_chunk (self, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series,
-                                pending->chunk);
-      key = qr_kdf_request_wait (pending->request, self->cancellable, &error);
+      qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_DERIVING_KEY, plan, pending->series,
+                                   pending->chunk);
+      key = qr_kdf_request_wait (pending->request, run->cancellable, &error);
       if (key != NULL && pending->chunk == 0 &&
           pending->series == g_ptr_array_index (plan->series, 0))
-        _qr_restore_report_state (self, pending->index, QR_RESTORE_STATE_RESTORING);
+        qr_restore_progress_report_state (run->progress, pending->index,
+                                          QR_RESTORE_STATE_RESTORING);
 
-      if (key != NULL &&
-          decrypt_chunk_in_place (key, self->buffers[pending->buffer], pending->size, &error))
+      if (key != NULL && decrypt_chunk_in_place (key, pending->buffer, pending->size, &error))
         {
-          _qr_restore_queue_verified (self, pending->index, pending->series, pending->chunk,
-                                      pending->buffer, pending->size);
-          pending->buffer = -1;
+          qr_restore_run_queue_verified (run, pending->index, pending->series, pending->chunk,
+                                         pending->buffer, pending->size);
+          pending->buffer = NULL;
         }
       else
-        {
-          if (_qr_restore_is_fatal (error))
-            _qr_restore_set_fatal (self, error);
-          fail_stream_series (stream, _qr_restore_chunk_error (plan, pending->series,
-                                                               pending->chunk,
-                                                               g_steal_pointer (&error)));
-        }
+        fail_pending (stream, pending, error);
     }
 
-  if (pending->buffer >= 0)
-    _qr_restore_give_buffer (self, self->buffers[pending->buffer]);
+  if (pending->buffer != NULL)
+    qr_restore_queue_give_buffer (run->queue, pending->buffer);
   qr_kdf_request_unref (pending->request);
   g_free (pending);
 }
@@ -118,30 +134,43 @@ close_series (Stream *stream)
   while (!g_queue_is_empty (&stream->pending))
     process_oldest (stream);
 
-  _qr_restore_send (stream->self, MESSAGE_END_SERIES, stream->item, stream->series);
+  qr_restore_queue_send (stream->run->queue, QR_RESTORE_MESSAGE_END_SERIES, stream->item,
+                         stream->series);
   stream->series = NULL;
 }
 
+/* A qube's parts all went by: what the ledger now knows to be missing of
+ * it (a disk image, damage next to its parts) fails it before it is
+ * finished. */
 static void
 close_item (Stream *stream)
 {
+  QrRestoreRun *run = stream->run;
+  QrRestorePlan *plan;
+  g_autoptr(GPtrArray) problems = NULL;
+
   close_series (stream);
   if (stream->item < 0)
     return;
 
-  _qr_restore_send (stream->self, MESSAGE_END_ITEM, stream->item, NULL);
+  plan = g_ptr_array_index (run->plans, stream->item);
+  problems = qr_ledger_dup_problems (run->ledger, plan->qube);
+  if (problems->len > 0)
+    qr_restore_run_fail (run, stream->item, g_error_copy (g_ptr_array_index (problems, 0)));
+
+  qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_END_ITEM, stream->item, NULL);
   stream->item = -1;
 }
 
 static int
-plan_for_series (QrRestore  *self,
-                 const char *path)
+plan_for_series (QrRestoreRun *run,
+                 const char   *path)
 {
-  for (guint i = 0; i < self->plans->len; i++)
+  for (guint i = 0; i < run->plans->len; i++)
     {
-      Plan *plan = g_ptr_array_index (self->plans, i);
+      QrRestorePlan *plan = g_ptr_array_index (run->plans, i);
 
-      if (_qr_backup_series_belongs_to (path, plan->qube))
+      if (qr_ledger_series_belongs_to (path, plan->qube))
         return i;
     }
 
@@ -152,8 +181,8 @@ static gboolean
 enter_item (Stream *stream,
             int     index)
 {
-  QrRestore *self = stream->self;
-  Plan *plan = g_ptr_array_index (self->plans, index);
+  QrRestoreRun *run = stream->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
 
   if (index == stream->item)
     return TRUE;
@@ -171,53 +200,47 @@ enter_item (Stream *stream,
                                      "backup: the backup was damaged or tampered with."),
                                    qr_qube_get_name (plan->qube));
 
-      _qr_restore_fail_plan (self, index, error);
-      _qr_restore_send (self, MESSAGE_RETRACT_ITEM, index, NULL);
+      qr_restore_run_fail (run, index, error);
+      qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_RETRACT_ITEM, index, NULL);
       return FALSE;
     }
 
   stream->begun[index] = TRUE;
   stream->item = index;
-  _qr_restore_send (self, MESSAGE_BEGIN_ITEM, index, NULL);
-  _qr_restore_report_state (self, index, QR_RESTORE_STATE_DERIVING_KEY);
+  qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_BEGIN_ITEM, index, NULL);
+  qr_restore_progress_report_state (run->progress, index, QR_RESTORE_STATE_DERIVING_KEY);
   return TRUE;
 }
 
 static void
-enter_series (Stream     *stream,
-              const char *path)
+enter_series (Stream   *stream,
+              QrSeries *series)
 {
-  Plan *plan = g_ptr_array_index (stream->self->plans, stream->item);
-  QrSeries *series;
+  QrRestorePlan *plan = g_ptr_array_index (stream->run->plans, stream->item);
 
-  if (stream->series != NULL && g_str_equal (stream->series->path, path))
+  if (stream->series == series)
     return;
 
   close_series (stream);
-  series = g_new0 (QrSeries, 1);
-  series->path = g_strdup (path);
-  series->chunks = g_ptr_array_new ();
-  g_ptr_array_add (stream->all_series, series);
   g_ptr_array_add (plan->series, series);
   stream->series = series;
-  _qr_restore_send (stream->self, MESSAGE_BEGIN_SERIES, stream->item, series);
+  qr_restore_queue_send (stream->run->queue, QR_RESTORE_MESSAGE_BEGIN_SERIES, stream->item,
+                         series);
 }
 
 /* Reads one chunk whole and asks for its key; FALSE when the pipe failed. */
 static gboolean
-read_stream_chunk (Stream                *stream,
-                   const QrArchiveMember *member,
-                   guint                  chunk)
+read_chunk (Stream                *stream,
+            const QrArchiveMember *member,
+            guint                  chunk)
 {
-  QrRestore *self = stream->self;
-  QrArchive *archive = _qr_backup_get_archive (self->backup);
-  Plan *plan = g_ptr_array_index (self->plans, stream->item);
-  QrKdfPool *pool = self->pool ? self->pool : _qr_backup_get_pool (self->backup);
-  g_autofree char *prefix = _qr_backup_dup_chunk_prefix (self->backup, member);
-  g_autoptr(GError) error = NULL;
+  QrRestoreRun *run = stream->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, stream->item);
+  g_autofree char *prefix = _qr_backup_dup_chunk_prefix (run->backup, member);
+  GError *error = NULL;
   QrScryptParams params;
   Pending *pending;
-  int buffer;
+  guint8 *buffer;
 
   while (g_queue_get_length (&stream->pending) >= STREAM_WINDOW)
     process_oldest (stream);
@@ -225,24 +248,25 @@ read_stream_chunk (Stream                *stream,
   if (g_atomic_int_get (&plan->failed))
     return TRUE;
 
-  _qr_restore_report_chunk (self, QR_RESTORE_PHASE_VERIFYING, plan, stream->series, chunk);
-  if ((buffer = _qr_restore_take_buffer (self, member->size)) < 0)
+  qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_VERIFYING, plan, stream->series, chunk);
+  if ((buffer = qr_restore_queue_take_buffer (run->queue, member->size, run->cancellable)) == NULL)
     return FALSE;
 
-  if (!qr_archive_read_data (archive, self->buffers[buffer], member->size, &error))
+  if (!qr_archive_read_data (run->archive, buffer, member->size, run->cancellable, &error))
     {
-      _qr_restore_give_buffer (self, self->buffers[buffer]);
-      _qr_restore_set_fatal (self, error);
-      fail_stream_series (stream, _qr_restore_chunk_error (plan, stream->series, chunk,
-                                                           g_steal_pointer (&error)));
+      /* A pipe cut short loses what did not come; any other failure to
+       * read it loses everything after. */
+      qr_restore_queue_give_buffer (run->queue, buffer);
+      if (!g_error_matches (error, QR_ERROR, QR_ERROR_TRUNCATED))
+        qr_restore_run_stop (run, error);
+      fail_series (stream, qr_restore_run_chunk_error (plan, stream->series, chunk, 0, error));
       return FALSE;
     }
 
-  if (!qr_scrypt_params_parse (self->buffers[buffer], member->size, &params, &error))
+  if (!qr_scrypt_params_parse (buffer, member->size, &params, &error))
     {
-      _qr_restore_give_buffer (self, self->buffers[buffer]);
-      fail_stream_series (stream, _qr_restore_chunk_error (plan, stream->series, chunk,
-                                                           g_steal_pointer (&error)));
+      qr_restore_queue_give_buffer (run->queue, buffer);
+      fail_series (stream, qr_restore_run_chunk_error (plan, stream->series, chunk, 0, error));
       return TRUE;
     }
 
@@ -252,8 +276,7 @@ read_stream_chunk (Stream                *stream,
   pending->chunk = chunk;
   pending->buffer = buffer;
   pending->size = member->size;
-  pending->request = qr_kdf_pool_submit (pool, &params, prefix,
-                                         _qr_backup_get_passphrase (self->backup));
+  pending->request = qr_kdf_pool_submit (run->pool, &params, prefix, run->passphrase);
   g_queue_push_tail (&stream->pending, pending);
   return TRUE;
 }
@@ -261,98 +284,91 @@ read_stream_chunk (Stream                *stream,
 /* Takes one member of the pipe: a chunk of a selected qube is read, and
  * anything else is skipped by reading on. FALSE stops the stream. */
 static gboolean
-stream_member (Stream                *stream,
-               const QrArchiveMember *member)
+take_member (Stream                *stream,
+             const QrArchiveMember *member)
 {
-  QrRestore *self = stream->self;
-  g_autofree char *path = NULL;
-  guint chunk;
+  QrRestoreRun *run = stream->run;
+  QrSeries *series = qr_ledger_add_member (run->ledger, member);
+  guint count_before;
   int index;
 
-  if (!_qr_backup_parse_chunk_name (member->name, &path, &chunk) ||
-      (index = plan_for_series (self, path)) < 0 ||
+  if (series == NULL || (index = plan_for_series (run, series->path)) < 0 ||
       !enter_item (stream, index))
     return TRUE;
 
-  if (g_atomic_int_get (&((Plan *) g_ptr_array_index (self->plans, index))->failed))
+  if (g_atomic_int_get (&((QrRestorePlan *) g_ptr_array_index (run->plans, index))->failed))
     return TRUE;
 
-  enter_series (stream, path);
+  enter_series (stream, series);
 
-  if (chunk != stream->series->chunks->len)
-    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                             _("Part %u of “%s” is missing or out of order in "
-                                               "the backup: the backup was damaged or tampered "
-                                               "with."),
-                                             stream->series->chunks->len + 1, path));
-  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
-    fail_stream_series (stream, g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                                             _("Part %u of “%s” has an impossible size: the "
-                                               "backup is damaged."),
-                                             chunk + 1, path));
-  else
+  /* The ledger took the chunk only if it was the next one and sane. */
+  count_before = series->chunks->len;
+  if (series->error != NULL)
     {
-      g_ptr_array_add (stream->series->chunks, (gpointer) member);
-      return read_stream_chunk (stream, member, chunk);
+      fail_series (stream, g_error_copy (series->error));
+      return TRUE;
     }
 
-  return TRUE;
+  return read_chunk (stream, member, count_before - 1);
+}
+
+/* What was selected and never met is not in the backup, or not read. */
+static void
+fail_unmet (Stream *stream)
+{
+  QrRestoreRun *run = stream->run;
+
+  for (guint i = 0; i < run->plans->len; i++)
+    {
+      QrRestorePlan *plan = g_ptr_array_index (run->plans, i);
+
+      if (stream->begun[i])
+        continue;
+
+      if (!qr_restore_run_is_stopped (run))
+        {
+          g_autoptr(GPtrArray) problems = qr_ledger_dup_problems (run->ledger, plan->qube);
+
+          if (problems->len > 0)
+            qr_restore_run_fail (run, i, g_error_copy (g_ptr_array_index (problems, 0)));
+        }
+      qr_restore_run_report_failed (run, i);
+    }
 }
 
 void
-_qr_restore_read_stream (QrRestore *self)
+qr_restore_read_stream (QrRestoreRun *run)
 {
-  QrArchive *archive = _qr_backup_get_archive (self->backup);
-  Stream stream = { self, G_QUEUE_INIT, NULL, NULL, -1, NULL };
+  Stream stream = { run, G_QUEUE_INIT, g_new0 (gboolean, run->plans->len), -1, NULL };
   const QrArchiveMember *member;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  /* Series met in the pipe live as long as the plans that list them. */
-  self->stream_series = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_series_free);
-  stream.all_series = self->stream_series;
-  stream.begun = g_new0 (gboolean, self->plans->len);
-
-  for (guint i = 0; i < self->plans->len; i++)
+  for (guint i = 0; i < run->plans->len; i++)
     {
-      Plan *plan = g_ptr_array_index (self->plans, i);
-
-      if (plan->error != NULL)
+      if (qr_restore_run_is_failed (run, i))
         {
-          _qr_restore_fail_plan (self, i, g_error_copy (plan->error));
-          _qr_restore_report_state (self, i, QR_RESTORE_STATE_FAILED);
+          qr_restore_run_report_failed (run, i);
           stream.begun[i] = TRUE;
         }
     }
 
-  while (!g_cancellable_is_cancelled (self->cancellable) &&
-         (member = qr_archive_next_member (archive, &error)) != NULL)
+  while (!qr_restore_run_is_stopped (run) &&
+         (member = qr_archive_next_member (run->archive, run->cancellable, &error)) != NULL)
     {
-      if (!stream_member (&stream, member))
+      if (!take_member (&stream, member))
         break;
     }
 
   if (error != NULL)
     {
-      _qr_restore_set_fatal (self, error);
       if (stream.series != NULL)
-        fail_stream_series (&stream, g_error_copy (error));
+        fail_series (&stream, g_error_copy (error));
+      if (!g_error_matches (error, QR_ERROR, QR_ERROR_TRUNCATED))
+        qr_restore_run_stop (run, error);
+      g_clear_error (&error);
     }
+
   close_item (&stream);
-
-  /* What was selected and never met is not in the backup. */
-  for (guint i = 0; i < self->plans->len; i++)
-    {
-      Plan *plan = g_ptr_array_index (self->plans, i);
-
-      if (stream.begun[i])
-        continue;
-
-      if (g_cancellable_is_cancelled (self->cancellable))
-        _qr_restore_fail_plan (self, i, _qr_restore_stop_reason (self));
-      else
-        _qr_restore_fail_plan (self, i, _qr_restore_missing_files_error (plan));
-      _qr_restore_report_state (self, i, QR_RESTORE_STATE_FAILED);
-    }
-
+  fail_unmet (&stream);
   g_free (stream.begun);
 }

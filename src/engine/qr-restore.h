@@ -12,21 +12,13 @@
 #include "qr-backup.h"
 #include "qr-kdf-pool.h"
 #include "qr-restore-item.h"
+#include "qr-restore-progress.h"
 
 G_BEGIN_DECLS
 
 #define QR_TYPE_RESTORE (qr_restore_get_type ())
 
 G_DECLARE_FINAL_TYPE (QrRestore, qr_restore, QR, RESTORE, GObject)
-
-typedef enum
-{
-  QR_RESTORE_PHASE_IDLE,
-  QR_RESTORE_PHASE_DERIVING_KEY,
-  QR_RESTORE_PHASE_VERIFYING,
-  QR_RESTORE_PHASE_WRITING,
-  QR_RESTORE_PHASE_FINISHED,
-} QrRestorePhase;
 
 /* A restore of the selected qubes into @destination, or with a NULL
  * destination a verification that writes nothing. Progress properties are
@@ -60,5 +52,6 @@ const char     *qr_restore_get_current_qube  (QrRestore            *self);
 const char     *qr_restore_get_current_file  (QrRestore            *self);
 guint           qr_restore_get_chunk         (QrRestore            *self);
 guint           qr_restore_get_n_chunks      (QrRestore            *self);
+const char * const *qr_restore_get_removed_unfinished (QrRestore        *self);
 
 G_END_DECLS

@@ -1,0 +1,494 @@
+/* qr-ledger.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The ledger says what a backup must hold and what of it is missing,
+ * from authenticated facts only: the list of qubes (which qubes are in the
+ * backup, which disk images each must have), the chunk names (each chunk's
+ * key is salted with its own name, so a chunk cannot pass as another) and
+ * the damage the outer archive found. A restore is complete only when
+ * every file the ledger lists for the selection came back whole.
+ *
+ * From a file, the ledger is built when the backup is opened; from a pipe,
+ * the thread reading the pipe adds chunks as they come, and nothing else
+ * reads the series meanwhile. */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "qr-error.h"
+#include "qr-ledger.h"
+#include "qr-scrypt-file.h"
+
+#define CHUNK_SUFFIX ".enc"
+
+struct _QrLedger
+{
+  GObject     parent_instance;
+
+  QrArchive  *archive;
+  GListModel *qubes;
+
+  /* Backed-up files by path, and in archive order. */
+  GHashTable *series;
+  GPtrArray  *series_order;
+};
+
+G_DEFINE_FINAL_TYPE (QrLedger, qr_ledger, G_TYPE_OBJECT)
+
+static void
+series_free (QrSeries *series)
+{
+  g_free (series->path);
+  g_ptr_array_unref (series->chunks);
+  g_clear_error (&series->error);
+  g_free (series);
+}
+
+static void
+qr_ledger_finalize (GObject *object)
+{
+  QrLedger *self = (QrLedger *) object;
+
+  g_clear_object (&self->archive);
+  g_clear_object (&self->qubes);
+  g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_pointer (&self->series_order, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (qr_ledger_parent_class)->finalize (object);
+}
+
+static void
+qr_ledger_class_init (QrLedgerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = qr_ledger_finalize;
+}
+
+static void
+qr_ledger_init (QrLedger *self)
+{
+  self->series = g_hash_table_new (g_str_hash, g_str_equal);
+  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+}
+
+/* Splits "vm12/private.img.003.enc" into "vm12/private.img" and 3. */
+gboolean
+qr_ledger_parse_chunk_name (const char  *name,
+                            char       **path,
+                            guint       *index)
+{
+  gsize len = strlen (name);
+  const char *digits;
+  const char *dot;
+
+  if (!g_str_has_suffix (name, CHUNK_SUFFIX) || len < 9)
+    return FALSE;
+
+  dot = name + len - strlen (CHUNK_SUFFIX);
+  digits = dot;
+  while (digits > name && g_ascii_isdigit (digits[-1]))
+    digits--;
+
+  if (dot - digits < 3 || dot - digits > 6 || digits == name || digits[-1] != '.' ||
+      digits - 1 == name)
+    return FALSE;
+
+  *index = (guint) g_ascii_strtoull (digits, NULL, 10);
+  *path = g_strndup (name, digits - 1 - name);
+  return TRUE;
+}
+
+/* Whether a backed-up file belongs to a qube: a file of its folder
+ * ("vm12/"), or dom0's home ("dom0-home/user"). */
+gboolean
+qr_ledger_series_belongs_to (const char *series_path,
+                             QrQube     *qube)
+{
+  const char *path = qr_qube_get_backup_path (qube);
+  gsize len;
+
+  if (path == NULL || path[0] == '\0')
+    return FALSE;
+
+  len = strlen (path);
+  if (path[len - 1] == '/')
+    return g_str_has_prefix (series_path, path) &&
+           series_path[len] != '\0' && strchr (series_path + len, '/') == NULL;
+
+  return g_str_equal (series_path, path);
+}
+
+/**
+ * qr_ledger_add_member:
+ *
+ * Adds one member of the outer archive. Returns: (transfer none) (nullable):
+ * the series it is a chunk of, or %NULL for a member that is not a chunk.
+ */
+QrSeries *
+qr_ledger_add_member (QrLedger              *self,
+                      const QrArchiveMember *member)
+{
+  g_autofree char *path = NULL;
+  QrSeries *series;
+  guint index;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+
+  if (!qr_ledger_parse_chunk_name (member->name, &path, &index) ||
+      g_str_equal (path, "qubes.xml"))
+    return NULL;
+
+  series = g_hash_table_lookup (self->series, path);
+  if (series == NULL)
+    {
+      series = g_new0 (QrSeries, 1);
+      series->path = g_steal_pointer (&path);
+      series->chunks = g_ptr_array_new ();
+      g_hash_table_insert (self->series, series->path, series);
+      g_ptr_array_add (self->series_order, series);
+    }
+
+  /* From a pipe, the members read when the backup was opened come again. */
+  if (series->error != NULL ||
+      (index < series->chunks->len && g_ptr_array_index (series->chunks, index) == member))
+    return series;
+
+  if (index != series->chunks->len)
+    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("Part %u of “%s” is missing or out of order in the backup: the backup "
+                   "was damaged or tampered with."),
+                 series->chunks->len + 1, series->path);
+  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
+    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
+                 _("Part %u of “%s” has an impossible size: the backup is damaged."),
+                 index + 1, series->path);
+  else
+    {
+      g_ptr_array_add (series->chunks, (gpointer) member);
+      series->stored_size += member->size;
+    }
+
+  return series;
+}
+
+QrLedger *
+qr_ledger_new (QrArchive *archive)
+{
+  QrLedger *self;
+  guint n;
+
+  g_return_val_if_fail (QR_IS_ARCHIVE (archive), NULL);
+
+  self = g_object_new (QR_TYPE_LEDGER, NULL);
+  self->archive = g_object_ref (archive);
+
+  n = qr_archive_get_n_members (archive);
+  for (guint i = 0; i < n; i++)
+    qr_ledger_add_member (self, qr_archive_get_member (archive, i));
+
+  return self;
+}
+
+/* The qubes the backup's list names, once it is unlocked. */
+void
+qr_ledger_set_qubes (QrLedger   *self,
+                     GListModel *qubes)
+{
+  g_return_if_fail (QR_IS_LEDGER (self));
+  g_return_if_fail (G_IS_LIST_MODEL (qubes));
+
+  g_set_object (&self->qubes, qubes);
+}
+
+guint
+qr_ledger_get_n_series (QrLedger *self)
+{
+  g_return_val_if_fail (QR_IS_LEDGER (self), 0);
+
+  return self->series_order->len;
+}
+
+QrSeries *
+qr_ledger_get_series (QrLedger *self,
+                      guint     index)
+{
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (index < self->series_order->len, NULL);
+
+  return g_ptr_array_index (self->series_order, index);
+}
+
+/* The series of a qube, in archive order. */
+GPtrArray *
+qr_ledger_list_series (QrLedger *self,
+                       QrQube   *qube)
+{
+  GPtrArray *list;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (QR_IS_QUBE (qube), NULL);
+
+  list = g_ptr_array_new ();
+  for (guint i = 0; i < self->series_order->len; i++)
+    {
+      QrSeries *series = g_ptr_array_index (self->series_order, i);
+
+      if (qr_ledger_series_belongs_to (series->path, qube))
+        g_ptr_array_add (list, series);
+    }
+
+  return list;
+}
+
+/* The included qube whose folder holds @series_path, if any. */
+QrQube *
+qr_ledger_find_owner (QrLedger   *self,
+                      const char *series_path)
+{
+  guint n;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+
+  if (self->qubes == NULL || series_path == NULL)
+    return NULL;
+
+  n = g_list_model_get_n_items (self->qubes);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrQube) qube = g_list_model_get_item (self->qubes, i);
+
+      if (qr_qube_get_included (qube) && qr_ledger_series_belongs_to (series_path, qube))
+        return qube;
+    }
+
+  return NULL;
+}
+
+gboolean
+qr_ledger_is_cut_short (QrLedger *self)
+{
+  guint n;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), FALSE);
+
+  n = qr_archive_get_n_damages (self->archive);
+  for (guint i = 0; i < n; i++)
+    if (qr_archive_get_damage (self->archive, i)->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The series a member is a chunk of, and which chunk. */
+static QrSeries *
+series_of_member (QrLedger *self,
+                  guint     index,
+                  guint    *chunk)
+{
+  const QrArchiveMember *member;
+  g_autofree char *path = NULL;
+
+  if (index == QR_ARCHIVE_NO_MEMBER || index >= qr_archive_get_n_members (self->archive))
+    return NULL;
+
+  member = qr_archive_get_member (self->archive, index);
+  if (!qr_ledger_parse_chunk_name (member->name, &path, chunk))
+    return NULL;
+
+  return g_hash_table_lookup (self->series, path);
+}
+
+/* Whether a damaged stretch may have swallowed a file of @qube: it lies
+ * next to one of the qube's parts, and not simply between two chunks of
+ * one file, where nothing else is ever stored. dom0's home is one file
+ * whose end its own archive marks, so nothing of it can go unnoticed. */
+static gboolean
+damage_may_concern (QrLedger              *self,
+                    const QrArchiveDamage *damage,
+                    QrQube                *qube)
+{
+  guint chunk_before = 0, chunk_after = 0;
+  QrSeries *before = series_of_member (self, damage->before, &chunk_before);
+  QrSeries *after = series_of_member (self, damage->after, &chunk_after);
+
+  if (!damage->may_hide_members || qr_qube_is_dom0 (qube))
+    return FALSE;
+
+  if (before != NULL && before == after && chunk_after == chunk_before + 1)
+    return FALSE;
+
+  return (before != NULL && qr_ledger_series_belongs_to (before->path, qube)) ||
+         (after != NULL && qr_ledger_series_belongs_to (after->path, qube));
+}
+
+static GError *
+damage_near_error (const QrArchiveDamage *damage,
+                   QrQube                *qube)
+{
+  if (damage->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
+    return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
+                        _("The backup file is cut short at byte %" G_GUINT64_FORMAT ", among the "
+                          "parts of qube “%s”: its files stored after that are missing."),
+                        damage->start, qr_qube_get_name (qube));
+
+  if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
+    return g_error_new (QR_ERROR, QR_ERROR_IO,
+                        _("Bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " of the backup "
+                          "file cannot be read, next to the parts of qube “%s”: a file of it "
+                          "stored there may be lost."),
+                        damage->start, damage->end, qr_qube_get_name (qube));
+
+  return g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
+                      _("The backup file is damaged between bytes %" G_GUINT64_FORMAT " and %"
+                        G_GUINT64_FORMAT ", next to the parts of qube “%s”: a file of it "
+                        "stored there may be lost."),
+                      damage->start, damage->end, qr_qube_get_name (qube));
+}
+
+static GError *
+no_files_error (QrLedger *self,
+                QrQube   *qube)
+{
+  if (qr_ledger_is_cut_short (self))
+    return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
+                        _("The backup file holds none of the files of qube “%s”: the file was "
+                          "cut short before them."),
+                        qr_qube_get_name (qube));
+
+  return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
+                      _("The backup does not contain the files of qube “%s”, although its list "
+                        "of qubes says it should: the backup is incomplete."),
+                      qr_qube_get_name (qube));
+}
+
+static void
+check_saved_volumes (QrLedger  *self,
+                     QrQube    *qube,
+                     GPtrArray *problems)
+{
+  const char *folder = qr_qube_get_backup_path (qube);
+  const char * const *volumes = qr_qube_get_saved_volumes (qube);
+
+  if (folder == NULL || !g_str_has_suffix (folder, "/"))
+    return;
+
+  for (guint i = 0; volumes[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strconcat (folder, volumes[i], ".img", NULL);
+
+      if (!g_hash_table_contains (self->series, path))
+        g_ptr_array_add (problems,
+                         g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
+                                      _("The backup lacks the disk image “%s.img” of qube “%s”: "
+                                        "the backup is incomplete or damaged."),
+                                      volumes[i], qr_qube_get_name (qube)));
+    }
+}
+
+/**
+ * qr_ledger_dup_problems:
+ *
+ * What is known, before reading any data, to be missing from the qube's
+ * files: none at all, a disk image its list says it has, a part of a file,
+ * or damage next to its parts that may have swallowed a file.
+ *
+ * Returns: (transfer full) (element-type GError): the problems, empty when
+ *   every file the qube should have is there
+ */
+GPtrArray *
+qr_ledger_dup_problems (QrLedger *self,
+                        QrQube   *qube)
+{
+  GPtrArray *problems;
+  g_autoptr(GPtrArray) series = NULL;
+  guint n;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (QR_IS_QUBE (qube), NULL);
+
+  problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  if (!qr_qube_get_included (qube))
+    return problems;
+
+  series = qr_ledger_list_series (self, qube);
+  if (series->len == 0)
+    {
+      g_ptr_array_add (problems, no_files_error (self, qube));
+      return problems;
+    }
+
+  check_saved_volumes (self, qube, problems);
+
+  for (guint i = 0; i < series->len; i++)
+    {
+      QrSeries *s = g_ptr_array_index (series, i);
+
+      if (s->error != NULL)
+        g_ptr_array_add (problems, g_error_copy (s->error));
+    }
+
+  n = qr_archive_get_n_damages (self->archive);
+  for (guint i = 0; i < n; i++)
+    {
+      const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
+
+      if (damage_may_concern (self, damage, qube))
+        g_ptr_array_add (problems, damage_near_error (damage, qube));
+    }
+
+  return problems;
+}
+
+/**
+ * qr_ledger_dup_damage_notes:
+ *
+ * Every damaged stretch of the outer archive, in plain words, including
+ * those too small to have lost anything.
+ *
+ * Returns: (transfer full) (element-type utf8): the notes
+ */
+GPtrArray *
+qr_ledger_dup_damage_notes (QrLedger *self)
+{
+  GPtrArray *notes;
+  guint n;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+
+  notes = g_ptr_array_new_with_free_func (g_free);
+  n = qr_archive_get_n_damages (self->archive);
+  for (guint i = 0; i < n; i++)
+    {
+      const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
+
+      if (damage->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
+        g_ptr_array_add (notes, g_strdup_printf (_("The backup file is cut short at byte %"
+                                                   G_GUINT64_FORMAT ": whatever followed is "
+                                                   "missing. Copy it again from where it came "
+                                                   "from."),
+                                                 damage->start));
+      else if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
+                                                   G_GUINT64_FORMAT " of the backup file could "
+                                                   "not be read: the disk holding it may be "
+                                                   "failing."),
+                                                 damage->start, damage->end));
+      else if (damage->may_hide_members)
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
+                                                   G_GUINT64_FORMAT " of the backup file are "
+                                                   "damaged: parts stored there are lost."),
+                                                 damage->start, damage->end));
+      else
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
+                                                   G_GUINT64_FORMAT " of the backup file are "
+                                                   "damaged, but too few to have held any part: "
+                                                   "nothing was lost there."),
+                                                 damage->start, damage->end));
+    }
+
+  return notes;
+}
