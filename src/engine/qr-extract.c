@@ -25,6 +25,10 @@
 #define HOLE_GRANULARITY 4096
 #define MAX_PATH_LENGTH  4096
 
+/* No qube's disk is a petabyte: a size beyond this (a sparse map claiming
+ * 2^62 bytes, say) is damage, not a reason to fill the destination. */
+#define MAX_FILE_SIZE    ((la_int64_t) 1 << 50)
+
 typedef struct
 {
   QrExtractReadFunc  func;
@@ -228,7 +232,12 @@ set_io_error (GError    **error,
 {
   QrError code = qr_error_from_errno (errsv);
 
-  if (code == QR_ERROR_NO_SPACE)
+  if (errsv == EFBIG)
+    g_set_error (error, QR_ERROR, code,
+                 _("“%s” is larger than the file system of the destination folder can hold "
+                   "(FAT file systems hold at most 4 GB in one file)."),
+                 what);
+  else if (code == QR_ERROR_NO_SPACE)
     g_set_error (error, QR_ERROR, code,
                  _("There is not enough free space to write “%s”. Free some space or choose "
                    "another destination folder, then try again."),
@@ -545,7 +554,7 @@ extract_entry (struct archive       *a,
   switch (type)
     {
     case AE_IFREG:
-      if (archive_entry_size (entry) < 0)
+      if (archive_entry_size (entry) < 0 || archive_entry_size (entry) > MAX_FILE_SIZE)
         {
           set_unsafe_error (error, job->series_path, pathname, _("an impossible size"));
           return FALSE;
