@@ -387,6 +387,29 @@ print_info_json (QrBackup *backup)
   fputs (out->str, stdout);
 }
 
+/* What is known to be missing of a qube, before any data is read. */
+static void
+print_problems (QrBackup *backup,
+                QrQube   *qube)
+{
+  g_autoptr(GPtrArray) problems = qr_backup_dup_problems (backup, qube);
+
+  for (guint i = 0; i < problems->len; i++)
+    g_print ("  %s\n", ((GError *) g_ptr_array_index (problems, i))->message);
+}
+
+static void
+print_damage (QrBackup *backup,
+              FILE     *stream)
+{
+  g_autoptr(GPtrArray) notes = qr_backup_dup_damage_notes (backup);
+
+  if (notes->len > 0)
+    fprintf (stream, "%s\n", _("The backup file is damaged:"));
+  for (guint i = 0; i < notes->len; i++)
+    fprintf (stream, "  %s\n", (const char *) g_ptr_array_index (notes, i));
+}
+
 static void
 print_info_text (QrBackup *backup)
 {
@@ -423,9 +446,11 @@ print_info_text (QrBackup *backup)
                qr_qube_get_label (qube) ? qr_qube_get_label (qube) : "",
                qr_qube_get_template (qube) ? qr_qube_get_template (qube) : "",
                qube_size);
-      if (!qr_qube_get_present (qube))
-        g_print (_("  (listed as backed up, but its files are missing from the backup)\n"));
+      print_problems (backup, qube);
     }
+
+  g_print ("\n");
+  print_damage (backup, stdout);
 }
 
 int
@@ -571,7 +596,7 @@ on_progress_cb (QrRestore *restore,
   g_autofree char *part = format_part (restore);
   int percent = (int) (qr_restore_get_fraction (restore) * 100);
 
-  if (qube == NULL)
+  if (qube == NULL || qr_restore_get_phase (restore) == QR_RESTORE_PHASE_FINISHED)
     return;
 
   if (printer->terminal)
@@ -687,6 +712,19 @@ select_qubes (QrRestore  *restore,
   return TRUE;
 }
 
+/* Unfinished restores of an earlier run that was stopped, removed before
+ * this one started. */
+static void
+print_removed_unfinished (QrRestore *restore)
+{
+  const char * const *removed = qr_restore_get_removed_unfinished (restore);
+
+  for (guint i = 0; removed[i] != NULL; i++)
+    g_printerr (_("Removed the unfinished restore of “%s” that an earlier, interrupted run "
+                  "left in the destination folder.\n"),
+                removed[i]);
+}
+
 static int
 run_restore (Options      *options,
              GCancellable *cancellable)
@@ -716,6 +754,7 @@ run_restore (Options      *options,
   if (!ok)
     return qr_cli_report_error (error);
 
+  print_damage (backup, stderr);
   if (options->dest != NULL)
     dest = g_file_new_for_commandline_arg (options->dest);
 
@@ -750,6 +789,7 @@ run_restore (Options      *options,
       g_signal_handlers_disconnect_by_data (item, &printer);
     }
   g_free (printer.last_line);
+  print_removed_unfinished (restore);
 
   /* Each failed qube already said why; end with how many. */
   if (!ok && printer.n_failed > 0)

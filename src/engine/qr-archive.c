@@ -514,8 +514,10 @@ index_pass (QrArchive     *self,
 
       if (r == ARCHIVE_RETRY)
         {
-          /* One block that is not a header: libarchive steps over it. */
-          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, before);
+          /* One block that is not a header, the last one libarchive read:
+           * it steps over it. */
+          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED,
+                        MAX (before, start + archive_filter_bytes (a, 0) - BLOCK_SIZE));
           self->garbled_blocks++;
           continue;
         }
