@@ -383,6 +383,112 @@ test_pipe_read_once (void)
 }
 
 static void
+assert_main_thread (gpointer object)
+{
+  g_assert_true (g_thread_self () == g_object_get_data (object, "main-thread"));
+}
+
+static void
+notify_on_main_thread_cb (GObject    *object,
+                          GParamSpec *pspec,
+                          gpointer    data)
+{
+  assert_main_thread (object);
+}
+
+static void
+items_changed_on_main_thread_cb (GListModel *model,
+                                 guint       position,
+                                 guint       removed,
+                                 guint       added,
+                                 gpointer    data)
+{
+  assert_main_thread (model);
+}
+
+static void
+progress_on_main_thread_cb (QrRestore *restore,
+                            gpointer   data)
+{
+  assert_main_thread (restore);
+}
+
+static void
+watch_on_main_thread (gpointer    object,
+                      const char *signal)
+{
+  GCallback callback = G_CALLBACK (notify_on_main_thread_cb);
+
+  if (g_str_equal (signal, "items-changed"))
+    callback = G_CALLBACK (items_changed_on_main_thread_cb);
+  else if (g_str_equal (signal, "progress"))
+    callback = G_CALLBACK (progress_on_main_thread_cb);
+
+  g_object_set_data (object, "main-thread", g_thread_self ());
+  g_signal_connect (object, signal, callback, NULL);
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+count_progress_cb (QrRestore *restore,
+                   guint     *count)
+{
+  (*count)++;
+}
+
+/* The list of qubes, the items and the progress change only on the main
+ * context; once finished, a restore stays finished. */
+static void
+test_main_thread_only (void)
+{
+  g_autoptr(QrBackup) backup = open_backup ();
+  g_autoptr(QrRestore) restore = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *items;
+  Wait wait = { NULL };
+  gboolean waited = FALSE;
+  guint late_progress = 0;
+
+  watch_on_main_thread (qr_backup_get_qubes (backup), "items-changed");
+  watch_on_main_thread (backup, "notify");
+  g_assert_true (unlock (backup, PASSPHRASE, &error));
+
+  restore = qr_restore_new (backup, NULL);
+  watch_on_main_thread (restore, "notify");
+  watch_on_main_thread (restore, "progress");
+  qr_restore_run_async (restore, NULL, wait_cb, &wait);
+
+  items = qr_restore_get_items (restore);
+  watch_on_main_thread (items, "items-changed");
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+
+      watch_on_main_thread (item, "notify");
+    }
+
+  result = iterate_until_done (&wait);
+  g_assert_true (qr_restore_run_finish (restore, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (qr_restore_get_phase (restore), ==, QR_RESTORE_PHASE_FINISHED);
+
+  /* Nothing may come after the end, however long one waits for it. */
+  g_signal_connect (restore, "progress", G_CALLBACK (count_progress_cb), &late_progress);
+  g_timeout_add (600, set_flag_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (late_progress, ==, 0);
+  g_assert_cmpint (qr_restore_get_phase (restore), ==, QR_RESTORE_PHASE_FINISHED);
+}
+
+static void
 test_item_notify (void)
 {
   g_autoptr(QrQube) qube = qr_qube_new ("work");
@@ -420,6 +526,7 @@ main (int   argc,
   g_test_add_func ("/qr/restore/cancel-before-start", test_cancel_before_start);
   g_test_add_func ("/qr/restore/pipe-read-once", test_pipe_read_once);
   g_test_add_func ("/qr/restore/item-notify", test_item_notify);
+  g_test_add_func ("/qr/restore/main-thread-only", test_main_thread_only);
 
   ret = g_test_run ();
   remove_workdir ();
