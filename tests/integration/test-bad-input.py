@@ -7,6 +7,7 @@
 
 import hashlib
 import os
+import random
 import shutil
 import signal
 import struct
@@ -15,6 +16,7 @@ import sys
 import tarfile
 import time
 
+import many_chunks
 import qrtest
 from qrtest import cli
 
@@ -300,6 +302,297 @@ def test_cancel():
     assert qrtest.leftovers(dest) == [], qrtest.leftovers(dest)
 
 
+# ---- Damage to the outer archive: what is whole comes back, the rest is
+# reported, and exit 0 only when nothing of the selection is missing.
+
+def members_of(manifest, qube):
+    """The member names of a qube, in the manifest."""
+    if qube['class'] == 'AdminVM':
+        return manifest['dom0_home']['members']
+    return [m for f in qube['files'].values() for m in f['members']]
+
+
+def restored_qubes(stdout):
+    return sorted(line.split(':')[0] for line in stdout.splitlines()
+                  if ': restored to ' in line or ': verified, ' in line)
+
+
+def check_outcome(backup, manifest, expect_done, code, words=()):
+    """Restores and verifies @backup: exactly @expect_done come back (byte
+    for byte), the exit code is @code, and verify agrees."""
+    dest = ws.path('dest-' + os.path.basename(backup))
+    result = restore(backup, dest)
+    assert result.returncode == code, (result.returncode, result.stderr)
+    for word in words:
+        assert word.lower() in result.stderr.lower(), (word, result.stderr)
+    assert restored_qubes(result.stdout) == sorted(expect_done), result.stdout + result.stderr
+    for qube in qrtest.included_qubes(manifest):
+        if qube['name'] in expect_done:
+            qrtest.check_qube(dest, qube, manifest)
+    visible = sorted(n for n in os.listdir(dest) if not n.startswith('.')) \
+        if os.path.exists(dest) else []
+    assert visible == sorted(qrtest.folder_for(q) for q in qrtest.included_qubes(manifest)
+                             if q['name'] in expect_done), visible
+    assert not any(n.startswith('.') for n in os.listdir(dest)) if os.path.exists(dest) else True
+    verify = cli('verify', backup, '--passphrase-file', ws.passphrase_file)
+    assert verify.returncode == code, verify.stderr
+    assert restored_qubes(verify.stdout) == sorted(expect_done), verify.stdout
+
+
+def test_cut_at_random_offsets():
+    """Cut inside and between members at random places: the qubes whose
+    parts all lie before the cut may come back, nothing after it does."""
+    backup, manifest = ws.backup('good')
+    offsets = qrtest.member_offsets(backup)
+    size = os.path.getsize(backup)
+    rng = random.Random(9)
+    cuts = [rng.randrange(offsets['qubes.xml.000.enc'][0] + 2048, size) for _ in range(4)]
+    names = list(offsets)
+    between = offsets[names[len(names) // 2]][0] - 1536
+    for cut in cuts + [between]:
+        path = ws.path(f'cut-{cut}')
+        shutil.copy(backup, path)
+        os.truncate(path, cut)
+        possible = [q['name'] for q in qrtest.included_qubes(manifest)
+                    if all(sum(offsets[m]) <= cut for m in members_of(manifest, q))]
+        dest = ws.path(f'cut-dest-{cut}')
+        result = restore(path, dest)
+        assert result.returncode == DAMAGED, (cut, result.stderr)
+        done = restored_qubes(result.stdout)
+        assert set(done) <= set(possible), (cut, done, possible)
+        assert 'cut short' in result.stderr, result.stderr
+        for qube in qrtest.included_qubes(manifest):
+            if qube['name'] in done:
+                qrtest.check_qube(dest, qube, manifest)
+        verify = cli('verify', path, '--passphrase-file', ws.passphrase_file)
+        assert verify.returncode == DAMAGED and restored_qubes(verify.stdout) == done, \
+            verify.stdout + verify.stderr
+
+
+def test_flipped_tar_header():
+    """Three flipped bytes in the tar header of one of work's parts: work
+    is reported, the others come back whole."""
+    backup, manifest = ws.backup('good')
+    path = ws.path('tar-header')
+    shutil.copy(backup, path)
+    offset, _ = qrtest.member_offsets(path)['vm12/private.img.002.enc']
+    qrtest.patch(path, offset - 512 + 10, b'XYZ')
+    others = [q['name'] for q in qrtest.included_qubes(manifest) if q['name'] != 'work']
+    check_outcome(path, manifest, others, DAMAGED, ['work', 'private.img'])
+
+
+def test_flipped_padding():
+    """Two flipped bits in the zero padding between members: nothing is
+    lost, everything comes back, and the damage is said."""
+    backup, manifest = ws.backup('good')
+    path = ws.path('padding')
+    shutil.copy(backup, path)
+    offset, size = qrtest.member_offsets(path)['vm12/firewall.xml.000.enc']
+    qrtest.patch(path, offset + size + 600, b'\x01\x02')
+    everything = [q['name'] for q in qrtest.included_qubes(manifest)]
+    check_outcome(path, manifest, everything, 0, ['damaged', 'nothing was lost'])
+
+
+def test_junk_trailer():
+    """A junk tar header after the last member: every member is still
+    read, and the damage is said."""
+    backup, manifest = ws.backup('good')
+    path = ws.path('junk')
+    shutil.copy(backup, path)
+    with open(path, 'ab') as f:
+        f.write(b'ustar junk header '.ljust(512, b'j') * 4)
+    everything = [q['name'] for q in qrtest.included_qubes(manifest)]
+    check_outcome(path, manifest, everything, 0, ['damaged'])
+
+
+def test_junk_after_an_app_qube():
+    """Junk after the last part of an app qube may hide a file of it: the
+    qube is reported, not restored as if complete."""
+    backup, manifest = ws.backup('small', preset='small')
+    path = ws.path('junk-small')
+    shutil.copy(backup, path)
+    with open(path, 'ab') as f:
+        f.write(os.urandom(8192))
+    check_outcome(path, manifest, [], DAMAGED, ['work', 'may be lost'])
+
+
+def test_series_removed():
+    """Every part of work's private.img gone: work is not 'restored' with
+    just its small files."""
+    _, manifest = ws.backup('good')
+    work = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
+    args = [a for m in work['files']['private.img']['members'] for a in ('--drop-member', m)]
+    backup, manifest = ws.backup('no-private', *args)
+    others = [q['name'] for q in qrtest.included_qubes(manifest) if q['name'] != 'work']
+    check_outcome(backup, manifest, others, DAMAGED, ['work', 'private.img'])
+
+
+def test_pipe_members_out_of_order():
+    """From a pipe, a backup whose list of qubes is not among its first
+    parts ends at once with a sentence, never a hang."""
+    backup = hostile('late-xml', '--swap-members', 'qubes.xml.000.enc', 'vm3/root.img.000.enc')
+    process = subprocess.Popen(['cat', backup], stdout=subprocess.PIPE)
+    started = time.monotonic()
+    result = cli('info', '/dev/stdin', '--passphrase-file', ws.passphrase_file,
+                 stdin=process.stdout, timeout=60)
+    process.stdout.close()
+    process.wait()
+    assert result.returncode == DAMAGED, result.stderr
+    assert 'not among its first parts' in result.stderr, result.stderr
+    assert time.monotonic() - started < 10
+
+
+def hostile_first_entry(kind):
+    def test():
+        block = bytearray(512)
+        block[0:5] = b'vm12/'
+        block[100:107] = b'0000755'
+        block[124:135] = b'77777777777'
+        block[156] = ord(kind)
+        block[257:265] = b'ustar  \0'
+        block[148:156] = b' ' * 8
+        block[148:155] = ('%06o\0' % sum(block)).encode()
+        path = write_file('first-' + kind, bytes(block) + bytes(1024))
+        result = cli('info', path, '--passphrase-file', ws.passphrase_file)
+        assert result.returncode == NOT_A_BACKUP, (result.returncode, result.stderr)
+        assert 'not a Qubes OS backup' in result.stderr
+    return test
+
+
+def with_bad_bytes(member, offset, length):
+    """The environment that makes @length bytes of @member unreadable."""
+    env = dict(os.environ, LD_PRELOAD=os.environ['QR_EIO_SHIM'],
+               QR_EIO_OFFSET=str(offset), QR_EIO_LENGTH=str(length))
+    # A sanitizer build's runtime must come first; the shim does not mind.
+    env['ASAN_OPTIONS'] = env.get('ASAN_OPTIONS', '') + ':verify_asan_link_order=0'
+    return env
+
+
+def test_read_error_in_a_chunk():
+    """A read error inside work's data: work fails with a read error
+    (exit 5) naming the byte, the other qubes come back."""
+    backup, manifest = ws.backup('good')
+    offset, size = qrtest.member_offsets(backup)['vm12/private.img.003.enc']
+    env = with_bad_bytes(backup, offset + size // 2, 4096)
+    env['QR_EIO_FILE'] = backup
+    dest = ws.path('eio-dest')
+    result = subprocess.run([qrtest.CLI, 'restore', backup, '--dest', dest,
+                             '--passphrase-file', ws.passphrase_file],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == RESOURCES, result.stderr
+    assert 'Input/output error' in result.stderr and 'work' in result.stderr, result.stderr
+    assert str(offset + size // 2) in result.stderr or 'byte' in result.stderr
+    done = restored_qubes(result.stdout)
+    assert 'work' not in done and len(done) == len(qrtest.included_qubes(manifest)) - 1, done
+    for qube in qrtest.included_qubes(manifest):
+        if qube['name'] in done:
+            qrtest.check_qube(dest, qube, manifest)
+
+
+def test_read_error_in_the_list_of_qubes():
+    """A read error in qubes.xml is a read error, not 'damaged'."""
+    backup, _ = ws.backup('good')
+    offset, size = qrtest.member_offsets(backup)['qubes.xml.000.enc']
+    env = with_bad_bytes(backup, offset, size)
+    env['QR_EIO_FILE'] = backup
+    result = subprocess.run([qrtest.CLI, 'info', backup, '--passphrase-file',
+                             ws.passphrase_file], env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == RESOURCES, result.stderr
+    assert 'Input/output error' in result.stderr, result.stderr
+
+
+def test_reserved_folder_name():
+    """A qube named dom0-home does not meet dom0's home: it gets a folder
+    of its own, and the output says which."""
+    backup, manifest = ws.backup('renamed', '--rename-qube', 'vault:dom0-home')
+    dest = ws.path('renamed-dest')
+    result = restore(backup, dest)
+    assert result.returncode == 0, result.stderr
+    assert 'dom0-home: restored to ' + os.path.join(dest, 'dom0-home (qube)') in result.stdout
+    assert os.path.isdir(os.path.join(dest, 'dom0-home', 'user'))
+    vault = [q for q in manifest['qubes'] if q['name'] == 'dom0-home'][0]
+    for name, info in vault['files'].items():
+        assert qrtest.sha256(os.path.join(dest, 'dom0-home (qube)', name)) == info['sha256']
+
+
+def test_many_chunks_bounded_memory():
+    """50,000 chunks are verified and restored in the memory 5,000 take."""
+    sanitized = b'asan' in subprocess.run(['ldd', qrtest.CLI], capture_output=True).stdout
+    peak = {}
+    for n in (5000, 50000):
+        path = ws.path(f'many-{n}')
+        image = random.Random(n).randbytes(256 * 1024)
+        digest = many_chunks.make(path, qrtest.PASSPHRASE, n, image)
+        dest = ws.path(f'many-dest-{n}')
+        result = subprocess.run(['/usr/bin/time', '-f', 'peak %M', qrtest.CLI, 'restore', path,
+                                 '--dest', dest, '--passphrase-file', ws.passphrase_file],
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert qrtest.sha256(os.path.join(dest, 'work', 'private.img')) == digest
+        peak[n] = int(result.stderr.strip().splitlines()[-1].split()[-1])
+    print(f'# peak RSS: {peak[5000]} KiB for 5,000 chunks, {peak[50000]} KiB for 50,000')
+    if not sanitized:
+        assert peak[50000] < peak[5000] + 32 * 1024, peak
+
+
+def test_impossible_sparse_size():
+    """A sparse map claiming 2^62 bytes fails its qube as damaged; the
+    others come back and nothing says 'no space'."""
+    backup = hostile('sparse-huge', '--inner-sparse-realsize', str(1 << 62))
+    _, manifest = ws.backup('sparse-huge')
+    others = [q['name'] for q in qrtest.included_qubes(manifest) if q['name'] != 'vault']
+    check_outcome(backup, manifest, others, DAMAGED, ['vault', 'impossible size'])
+
+
+def run_and_kill(backup, dest, moment):
+    """Starts a restore and kills it with SIGKILL once @moment(dest) holds."""
+    process = subprocess.Popen([qrtest.CLI, 'restore', backup, '--dest', dest,
+                                '--passphrase-file', ws.passphrase_file, '--jobs', '1'],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not moment(dest) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+
+
+def staging(dest):
+    return os.path.exists(dest) and any(n.endswith('.partial') for n in os.listdir(dest))
+
+
+def first_qube_done(dest):
+    return os.path.exists(dest) and any(not n.startswith('.') for n in os.listdir(dest))
+
+
+def test_killed_then_rerun():
+    """Killed at several moments: whatever looks complete is complete, and a
+    second run removes what the first left unfinished, says so, and
+    restores the rest."""
+    backup, manifest = ws.backup('slow-full', '--logN', '13')
+    moments = [('while writing the first qube', staging),
+               ('after the first qube', first_qube_done),
+               ('after a while', lambda d: time.sleep(0.8) or True)]
+    for label, moment in moments:
+        dest = ws.path('killed-' + moment.__name__)
+        run_and_kill(backup, dest, moment)
+        visible = [n for n in os.listdir(dest) if not n.startswith('.')]
+        for qube in qrtest.included_qubes(manifest):
+            if qrtest.folder_for(qube) in visible:
+                qrtest.check_qube(dest, qube, manifest)
+        left = [q['name'] for q in qrtest.included_qubes(manifest)
+                if qrtest.folder_for(q) not in visible]
+        unfinished = staging(dest)
+        result = restore(backup, dest, *left)
+        assert result.returncode == 0, (label, result.stderr)
+        if unfinished:
+            assert 'Removed the unfinished restore' in result.stderr, (label, result.stderr)
+        assert not any(n.startswith('.') for n in os.listdir(dest)), os.listdir(dest)
+        for qube in qrtest.included_qubes(manifest):
+            qrtest.check_qube(dest, qube, manifest)
+
+
 tests = [
     ('wrong passphrase', test_wrong_passphrase),
     ('flipped bit in chunk data', flipped_bit(5000)),
@@ -342,6 +635,21 @@ tests = [
     ('symlinks restored as links, never followed', test_symlinks_not_followed),
     ('destination fills up', test_disk_full),
     ('cancel removes partial files', test_cancel),
+    ('cut at random offsets', test_cut_at_random_offsets),
+    ('flipped bytes in a tar header', test_flipped_tar_header),
+    ('flipped bits in the padding', test_flipped_padding),
+    ('junk trailer', test_junk_trailer),
+    ('junk after an app qube', test_junk_after_an_app_qube),
+    ('a whole file series removed', test_series_removed),
+    ('pipe: members out of order', test_pipe_members_out_of_order),
+    ('GNU dumpdir first entry', hostile_first_entry('D')),
+    ('GNU multivolume first entry', hostile_first_entry('M')),
+    ('read error in a chunk', test_read_error_in_a_chunk),
+    ('read error in the list of qubes', test_read_error_in_the_list_of_qubes),
+    ('qube named like a reserved folder', test_reserved_folder_name),
+    ('50,000 chunks in bounded memory', test_many_chunks_bounded_memory),
+    ('impossible sparse size', test_impossible_sparse_size),
+    ('killed at any moment, then run again', test_killed_then_rerun),
 ]
 
 try:
