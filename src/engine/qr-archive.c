@@ -692,13 +692,13 @@ set_stream_error (QrArchive  *self,
 
   if (self->read_errno != 0)
     g_set_error (error, QR_ERROR, QR_ERROR_IO,
-                 _("Reading the backup failed after %" G_GUINT64_FORMAT " bytes: %s."),
-                 self->position, g_strerror (self->read_errno));
+                 _("Reading the backup failed after %llu bytes: %s."),
+                 (unsigned long long) self->position, g_strerror (self->read_errno));
   else
     g_set_error (error, QR_ERROR, QR_ERROR_TRUNCATED,
-                 _("The backup ends early or is damaged after %" G_GUINT64_FORMAT " bytes (%s): "
+                 _("The backup ends early or is damaged after %llu bytes (%s): "
                    "it was probably cut short while being sent or copied."),
-                 self->position, why ? why : "?");
+                 (unsigned long long) self->position, why ? why : "?");
 }
 
 /* Reads the next member's header from the stream and records it. */
@@ -909,8 +909,8 @@ set_read_error (QrArchive             *self,
                 GError               **error)
 {
   g_set_error (error, QR_ERROR, QR_ERROR_IO,
-               _("Reading the backup failed at byte %" G_GUINT64_FORMAT " (inside “%s”): %s."),
-               offset, member->name, g_strerror (errsv));
+               _("Reading the backup failed at byte %llu (inside “%s”): %s."),
+               (unsigned long long) offset, member->name, g_strerror (errsv));
   return FALSE;
 }
 

@@ -287,9 +287,10 @@ set_missing_error (QrBackup    *self,
       if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
         {
           g_set_error (error, QR_ERROR, QR_ERROR_IO,
-                       _("The backup lacks “%s”: bytes %" G_GUINT64_FORMAT " to %"
-                         G_GUINT64_FORMAT " of the file cannot be read."),
-                       name, damage->start, damage->end);
+                       _("The backup lacks “%s”: bytes %llu to %llu of the file cannot be "
+                         "read."),
+                       name, (unsigned long long) damage->start,
+                       (unsigned long long) damage->end);
           return;
         }
     }

@@ -331,22 +331,23 @@ damage_near_error (const QrArchiveDamage *damage,
 {
   if (damage->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
     return g_error_new (QR_ERROR, QR_ERROR_TRUNCATED,
-                        _("The backup file is cut short at byte %" G_GUINT64_FORMAT ", among the "
+                        _("The backup file is cut short at byte %llu, among the "
                           "parts of qube “%s”: its files stored after that are missing."),
-                        damage->start, qr_qube_get_name (qube));
+                        (unsigned long long) damage->start, qr_qube_get_name (qube));
 
   if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
     return g_error_new (QR_ERROR, QR_ERROR_IO,
-                        _("Bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " of the backup "
+                        _("Bytes %llu to %llu of the backup "
                           "file cannot be read, next to the parts of qube “%s”: a file of it "
                           "stored there may be lost."),
-                        damage->start, damage->end, qr_qube_get_name (qube));
+                        (unsigned long long) damage->start,
+                        (unsigned long long) damage->end, qr_qube_get_name (qube));
 
   return g_error_new (QR_ERROR, QR_ERROR_DAMAGED,
-                      _("The backup file is damaged between bytes %" G_GUINT64_FORMAT " and %"
-                        G_GUINT64_FORMAT ", next to the parts of qube “%s”: a file of it "
-                        "stored there may be lost."),
-                      damage->start, damage->end, qr_qube_get_name (qube));
+                      _("The backup file is damaged between bytes %llu and %llu, next to the "
+                        "parts of qube “%s”: a file of it stored there may be lost."),
+                      (unsigned long long) damage->start,
+                        (unsigned long long) damage->end, qr_qube_get_name (qube));
 }
 
 static GError *
@@ -466,28 +467,27 @@ qr_ledger_dup_damage_notes (QrLedger *self)
       const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
 
       if (damage->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
-        g_ptr_array_add (notes, g_strdup_printf (_("The backup file is cut short at byte %"
-                                                   G_GUINT64_FORMAT ": whatever followed is "
-                                                   "missing. Copy it again from where it came "
-                                                   "from."),
-                                                 damage->start));
+        g_ptr_array_add (notes, g_strdup_printf (_("The backup file is cut short at byte "
+                                                   "%llu: whatever followed is missing. Copy "
+                                                   "it again from where it came from."),
+                                                 (unsigned long long) damage->start));
       else if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
-        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
-                                                   G_GUINT64_FORMAT " of the backup file could "
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %llu to %llu of the backup file could "
                                                    "not be read: the disk holding it may be "
                                                    "failing."),
-                                                 damage->start, damage->end));
+                                                 (unsigned long long) damage->start,
+                                                 (unsigned long long) damage->end));
       else if (damage->may_hide_members)
-        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
-                                                   G_GUINT64_FORMAT " of the backup file are "
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %llu to %llu of the backup file are "
                                                    "damaged: parts stored there are lost."),
-                                                 damage->start, damage->end));
+                                                 (unsigned long long) damage->start,
+                                                 (unsigned long long) damage->end));
       else
-        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %" G_GUINT64_FORMAT " to %"
-                                                   G_GUINT64_FORMAT " of the backup file are "
+        g_ptr_array_add (notes, g_strdup_printf (_("Bytes %llu to %llu of the backup file are "
                                                    "damaged, but too few to have held any part: "
                                                    "nothing was lost there."),
-                                                 damage->start, damage->end));
+                                                 (unsigned long long) damage->start,
+                                                 (unsigned long long) damage->end));
     }
 
   return notes;
