@@ -49,9 +49,17 @@ class Workspace:
         return self._backups[name]
 
 
-def cli(*args, stdin=subprocess.DEVNULL, timeout=600):
-    return subprocess.run([CLI, *args], stdin=stdin, capture_output=True,
-                          text=True, timeout=timeout)
+def check_no_warnings(stderr):
+    """No GLib warning or critical may reach the user, whatever the test."""
+    for level in ('-CRITICAL **', '-WARNING **'):
+        assert level not in stderr, f'the CLI logged a warning: {stderr!r}'
+
+
+def cli(*args, stdin=subprocess.DEVNULL, timeout=600, env=None):
+    result = subprocess.run([CLI, *args], stdin=stdin, capture_output=True,
+                            text=True, timeout=timeout, env=env)
+    check_no_warnings(result.stderr)
+    return result
 
 
 def sha256(path):

@@ -476,9 +476,8 @@ def test_read_error_in_a_chunk():
     env = with_bad_bytes(backup, offset + size // 2, 4096)
     env['QR_EIO_FILE'] = backup
     dest = ws.path('eio-dest')
-    result = subprocess.run([qrtest.CLI, 'restore', backup, '--dest', dest,
-                             '--passphrase-file', ws.passphrase_file],
-                            env=env, capture_output=True, text=True, timeout=600)
+    result = cli('restore', backup, '--dest', dest, '--passphrase-file', ws.passphrase_file,
+                 env=env)
     assert result.returncode == RESOURCES, result.stderr
     assert 'Input/output error' in result.stderr and 'work' in result.stderr, result.stderr
     assert str(offset + size // 2) in result.stderr or 'byte' in result.stderr
@@ -495,9 +494,7 @@ def test_read_error_in_the_list_of_qubes():
     offset, size = qrtest.member_offsets(backup)['qubes.xml.000.enc']
     env = with_bad_bytes(backup, offset, size)
     env['QR_EIO_FILE'] = backup
-    result = subprocess.run([qrtest.CLI, 'info', backup, '--passphrase-file',
-                             ws.passphrase_file], env=env, capture_output=True, text=True,
-                            timeout=600)
+    result = cli('info', backup, '--passphrase-file', ws.passphrase_file, env=env)
     assert result.returncode == RESOURCES, result.stderr
     assert 'Input/output error' in result.stderr, result.stderr
 
