@@ -107,7 +107,7 @@ show_help (const char *name)
   const Command *command;
   char *argv[] = { NULL, "--help", NULL };
 
-  if (name == NULL)
+  if (name == NULL || g_str_equal (name, "help"))
     {
       print_usage (stdout);
       return QR_EXIT_OK;
