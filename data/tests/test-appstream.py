@@ -29,6 +29,8 @@ MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "
                    "Graphics", "Network", "Office", "Science", "Settings", "System",
                    "Utility"}
 REQUIRED_URLS = ["homepage", "bugtracker", "help", "translate", "contact", "vcs-browser"]
+LOW_QUALITY_CATEGORIES = {"GTK", "Qt", "KDE", "GNOME", "Motif", "Java", "Application", "XFCE",
+                          "DDE"}
 SKIPPED_DIRS = {".git", "_build", "_build-sanitize", "build", "__pycache__"}
 
 
@@ -69,6 +71,10 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
+def app_id_of(desktop_path):
+    return os.path.basename(desktop_path).removesuffix(".desktop")
+
+
 def check_desktop(tap, path):
     env = dict(os.environ, LC_ALL="C", LANGUAGE="C")
     result = subprocess.run(["desktop-file-validate", path], capture_output=True,
@@ -76,9 +82,20 @@ def check_desktop(tap, path):
     tap.check(result.returncode == 0 and result.stdout.strip() == "",
               "desktop-file-validate has nothing to say", result.stdout + result.stderr)
     with open(path, encoding="utf-8") as f:
-        categories = re.search(r"^Categories=(.*)$", f.read(), re.M)
-    found = set((categories.group(1) if categories else "").split(";")) & MAIN_CATEGORIES
+        text = f.read()
+    keys = dict(re.findall(r"^([A-Za-z]+)=(.*)$", text, re.M))
+    categories = set(keys.get("Categories", "").split(";")) - {""}
+    found = categories & MAIN_CATEGORIES
     tap.check(len(found) == 1, "one main category", sorted(found))
+    # Flathub's desktop file rules (flatpak-builder-lint, checks/desktop.py).
+    tap.check(not categories <= LOW_QUALITY_CATEGORIES,
+              "no desktop-file-low-quality-category", sorted(categories))
+    tap.check(keys.get("Icon") == app_id_of(path), "no desktop-file-icon-key-wrong-value",
+              keys.get("Icon"))
+    tap.check("Exec" in keys and "flatpak run" not in keys["Exec"],
+              "no desktop-file-exec-key-absent nor desktop-file-exec-has-flatpak-run")
+    tap.check(keys.get("Hidden", "false") != "true" and keys.get("NoDisplay", "false") != "true",
+              "no desktop-file-is-hidden nor desktop-file-is-nodisplay")
 
 
 def check_screenshots(tap, root, component, version, source_root, project_url):
@@ -151,6 +168,10 @@ def check_metainfo(tap, path, app_id, project_url, version, source_root):
     tap.check("udisks" in description, "the description says why udisks is used")
     tap.check("file manager" in description, "the description says why the file manager is")
     tap.check(component.find("content_rating") is not None, "a content rating")
+    tap.check((component.findtext("project_license") or "").strip() != "",
+              "no appstream-missing-project-license")
+    tap.check(not releases or releases[0].get("type", "stable") == "stable",
+              "no appstream-latest-release-is-prerelease")
 
 
 def check_links_everywhere(tap, source_root, project_url):
@@ -174,7 +195,7 @@ def check_links_everywhere(tap, source_root, project_url):
                 continue
             for match in pattern.findall(text) + raw_pattern.findall(text):
                 checked += 1
-                repository = match.rsplit("/", 1)[-1]
+                repository = match.rsplit("/", 1)[-1].removesuffix(".git")
                 if repository != project_url.rsplit("/", 1)[-1]:
                     wrong.append("%s: %s" % (os.path.relpath(path, source_root), match))
     tap.check(checked > 0 and not wrong,
