@@ -144,6 +144,31 @@ def check_tables(tap, source_root):
         tap.check("prog:" + program in listed, "meson's program %s is a requirement" % program)
 
 
+# What a person building by hand installs; the README lists it.
+HAND_BUILD_CHECKS = {"prog:meson", "prog:ninja", "prog:pkg-config", "prog:cc", "prog:msgfmt",
+                     "prog:glib-compile-schemas", "prog:scdoc", "prog:desktop-file-validate",
+                     "prog:update-mime-database", "file:/usr/include/stdio.h"}
+README_COMMANDS = {"apt": "sudo apt install ", "dnf": "sudo dnf install ",
+                   "pacman": "sudo pacman -S --needed "}
+
+
+def check_readme(tap, source_root):
+    rows = requirement_tables(source_root)
+    with open(os.path.join(source_root, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    for column, manager in enumerate(MANAGERS, 1):
+        if manager not in README_COMMANDS:
+            continue
+        line = next((l for l in readme.splitlines()
+                     if l.strip().startswith(README_COMMANDS[manager])), "")
+        listed = set(line.split())
+        wanted = {row[column] for row in rows[:] if row[0].startswith("pc:")
+                  or row[0] in HAND_BUILD_CHECKS} - {"-"}
+        tap.check(line and wanted <= listed,
+                  "the README's %s line installs what building needs" % manager,
+                  sorted(wanted - listed))
+
+
 def install_script(source_root, tables):
     return ('source "%s/build-aux/common.sh"; QR_BUILD_REQUIREMENTS=%s; '
             'qr_install_requirements build'
@@ -310,6 +335,7 @@ def main():
     source_root = sys.argv[1]
     tap = Tap()
     check_tables(tap, source_root)
+    check_readme(tap, source_root)
     check_installing(tap, source_root)
     check_udisks_session(tap, source_root)
     return tap.finish()
