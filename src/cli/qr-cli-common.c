@@ -74,13 +74,34 @@ qr_cli_exit_code_for_error (const GError *error)
   return QR_EXIT_FAILURE;
 }
 
+/* The engine says what happened. Where what to do about it depends on
+ * where the program runs, the CLI says it instead: no package manager's
+ * command works inside the Flatpak sandbox, and none fits every system. */
+static const char *
+message_for_error (const GError *error)
+{
+  gboolean sandboxed = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return _("Cancelled. Nothing partial was left behind.");
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE) && sandboxed)
+    return _("The disk service udisks of this computer cannot be reached, so the image "
+             "cannot be opened. Install the udisks2 package on the computer with its "
+             "software manager, then try again.");
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE))
+    return _("The disk service udisks is not installed or not running, so the image cannot "
+             "be opened. Install the udisks2 package with the software manager of your "
+             "distribution, then try again.");
+
+  return error->message;
+}
+
 int
 qr_cli_report_error (const GError *error)
 {
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_printerr ("qubes-rescue-cli: %s\n", error->message);
-  else
-    g_printerr ("qubes-rescue-cli: %s\n", _("Cancelled. Nothing partial was left behind."));
+  g_printerr ("qubes-rescue-cli: %s\n", message_for_error (error));
 
   return qr_cli_exit_code_for_error (error);
 }

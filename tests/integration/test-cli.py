@@ -305,6 +305,20 @@ def progress_fits(columns, from_pipe):
     return test
 
 
+# ---- remedies ----
+
+def test_udisks_unreachable():
+    """The remedy fits every distribution: no apt command."""
+    image = write('plain.img', b'\0' * 65536)
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS='unix:path=' + ws.path('no-bus'))
+    result = subprocess.run([qrtest.CLI, 'mount', image], env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert 'udisks' in result.stderr, result.stderr
+    for command in ('apt', 'dnf', 'pacman', 'zypper', 'sudo'):
+        assert not re.search(r'\b%s\b' % command, result.stderr), result.stderr
+
+
 # ---- the C locale ----
 
 def test_c_locale_is_ascii():
@@ -415,6 +429,7 @@ tests = [
     ('typing after the prompt is hidden and kept', test_typed_after_prompt_is_hidden_and_kept),
     ('progress fits a narrow terminal', progress_fits(40, False)),
     ('progress from a pipe fits, with no time left', progress_fits(50, True)),
+    ('udisks out of reach: a remedy for any distribution', test_udisks_unreachable),
     ('plain ASCII in the C locale', test_c_locale_is_ascii),
     ('info --json: schema 1 and its types', test_info_json_schema),
     ('restore --json', test_restore_json),
