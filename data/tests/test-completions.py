@@ -14,8 +14,12 @@ offer exactly the commands and options the program has. bash is called
 directly; zsh runs interactively in a pseudo-terminal; fish answers
 `complete -C`. A shell that is not installed is skipped, and says so.
 
-Usage: test-completions.py CLI COMPLETIONS-DIR
+Each file must also be installed where its shell looks (meson introspect).
+
+Usage: test-completions.py CLI COMPLETIONS-DIR BUILD-DIR
 """
+
+import json
 
 import os
 import pty
@@ -186,11 +190,25 @@ def zsh_completer(directory):
     return complete
 
 
+# Where each shell loads completions from, under the installation prefix.
+INSTALL_DIRS = {
+    "bash": "share/bash-completion/completions/qubes-rescue-cli",
+    "zsh": "share/zsh/site-functions/_qubes-rescue-cli",
+    "fish": "share/fish/vendor_completions.d/qubes-rescue-cli.fish",
+}
+
+
+def installed_files(build_dir):
+    result = subprocess.run(["meson", "introspect", "--installed", build_dir],
+                            capture_output=True, text=True)
+    return json.loads(result.stdout) if result.returncode == 0 else {}
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
-    cli, directory = sys.argv[1:]
+    cli, directory, build_dir = sys.argv[1:]
     tap = Tap()
     files = {
         "bash": os.path.join(directory, "qubes-rescue-cli.bash"),
@@ -201,8 +219,13 @@ def main():
     interface = program_interface(cli)
     tap.check(len(interface) >= 5, "the program lists its commands", interface)
 
+    installed = installed_files(build_dir)
     for shell, path in files.items():
         tap.check(os.path.isfile(path), "the %s completion exists" % shell)
+        target = installed.get(os.path.realpath(path), "")
+        tap.check(target.endswith("/" + INSTALL_DIRS[shell]),
+                  "the %s completion is installed as .../%s" % (shell, INSTALL_DIRS[shell]),
+                  target)
         if shutil.which(shell) is None:
             tap.skip("%s completes the program" % shell, "%s is not installed" % shell)
             continue

@@ -13,7 +13,9 @@ statuses of `qubes-rescue-cli --help` must be the ones of the manual page
 and of the README, and every member of the JSON documents the CLI prints
 for a real backup must be documented.
 
-Usage: test-manuals.py CLI GUI CLI-PAGE GUI-PAGE README FIXTURE-GENERATOR
+The pages must also be installed into man1 (meson introspect).
+
+Usage: test-manuals.py CLI GUI CLI-PAGE GUI-PAGE README FIXTURE-GENERATOR BUILD-DIR
 """
 
 import json
@@ -187,16 +189,22 @@ def check_json(tap, cli, page, generator):
 
 
 def main():
-    if len(sys.argv) != 7:
+    if len(sys.argv) != 8:
         print(__doc__, file=sys.stderr)
         return 2
-    cli, gui, cli_page_path, gui_page_path, readme, generator = sys.argv[1:]
+    cli, gui, cli_page_path, gui_page_path, readme, generator, build_dir = sys.argv[1:]
     tap = Tap()
 
+    installed = subprocess.run(["meson", "introspect", "--installed", build_dir],
+                               capture_output=True, text=True)
+    installed = json.loads(installed.stdout) if installed.returncode == 0 else {}
     pages = {}
     for path in (cli_page_path, gui_page_path):
         ok = os.path.isfile(path)
         tap.check(ok, "%s was built" % os.path.basename(path))
+        target = installed.get(os.path.realpath(path), "")
+        tap.check(target.endswith("/man1/" + os.path.basename(path)),
+                  "%s is installed into man1" % os.path.basename(path), target)
         pages[path] = troff_text(path) if ok else ""
         tap.check(pages[path].startswith(".\\\"") or ".TH " in pages[path],
                   "%s is a troff page" % os.path.basename(path))
