@@ -52,18 +52,18 @@ typedef struct
 
 /* Parses argv (argv[0] is the command); a usage error is
  * QR_CLI_ERROR_USAGE. --help prints and exits, as GOption does. */
-gboolean   qr_cli_options_parse       (QrCliOptions            *options,
-                                       const QrCliCommandSpec  *spec,
-                                       int                      argc,
-                                       char                   **argv,
-                                       GError                 **error);
-void       qr_cli_options_clear       (QrCliOptions            *options);
+gboolean    qr_cli_options_parse       (QrCliOptions            *options,
+                                        const QrCliCommandSpec  *spec,
+                                        int                      argc,
+                                        char                   **argv,
+                                        GError                 **error);
+void        qr_cli_options_clear       (QrCliOptions            *options);
 
-const char *qr_cli_options_get_backup (QrCliOptions            *options);
-char      **qr_cli_options_get_qubes  (QrCliOptions            *options);
+const char *qr_cli_options_get_backup  (QrCliOptions            *options);
+char      **qr_cli_options_get_qubes   (QrCliOptions            *options);
 
 /* The key-derivation pool the options ask for. */
-QrKdfPool *qr_cli_options_create_pool (QrCliOptions            *options);
+QrKdfPool  *qr_cli_options_create_pool (QrCliOptions            *options);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QrCliOptions, qr_cli_options_clear)
 
