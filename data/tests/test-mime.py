@@ -9,8 +9,9 @@
 
 The MIME package is installed into a temporary XDG_DATA_HOME and GIO, the
 library file managers use, is asked for the type of real backups (made
-the way the Qubes backup tool makes them, with GNU tar), of renamed ones,
-and of ordinary tar files that must not be taken for backups.
+the way the Qubes backup tool makes them, with GNU tar), of renamed ones
+(".tar" too), and of what must not be taken for a backup: ordinary tar
+files, and text, images and random bytes under the backup tool's names.
 
 Last, with the desktop file installed beside it and a stand-in for
 qubes-rescue on PATH, "gio open" on a renamed backup (what a double-click
@@ -29,6 +30,10 @@ import time
 
 QUBES_TYPE = "application/x-qubes-backup"
 TAR_TYPE = "application/x-tar"
+
+# The smallest PNG: a signature and an IHDR chunk are all GIO sniffs.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
+       b"\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
 
 HEADER = (b"version=4\n"
           b"encrypted=True\n"
@@ -142,26 +147,28 @@ def check_type(tap, path, expected, data_home, description, negate=False):
                                           expected, found))
 
 
-def check_double_click(tap, tmp, data_home, desktop_file, backup):
+def check_double_click(tap, tmp, data_home, desktop_file, backup, name):
     """Open a renamed backup the way a file manager does."""
-    description = "opening a renamed backup starts qubes-rescue with it"
+    description = "opening a backup named %r starts qubes-rescue with it" % name
     applications = os.path.join(data_home, "applications")
-    os.makedirs(applications)
+    os.makedirs(applications, exist_ok=True)
     shutil.copy(desktop_file, applications)
     if shutil.which("update-desktop-database"):
         run(["update-desktop-database", applications])
 
     # A stand-in for the program that records how it was started.
     bindir = os.path.join(tmp, "bin")
-    os.makedirs(bindir)
+    os.makedirs(bindir, exist_ok=True)
     record = os.path.join(tmp, "started-with")
+    if os.path.exists(record):
+        os.unlink(record)
     stand_in = os.path.join(bindir, "qubes-rescue")
     with open(stand_in, "w") as f:
         f.write('#!/bin/sh\nprintf "%%s\\n" "$@" > "%s.part"\n'
                 'mv "%s.part" "%s"\n' % (record, record, record))
     os.chmod(stand_in, 0o755)
 
-    path = write(os.path.join(tmp, "from the old laptop.bin"), backup)
+    path = write(os.path.join(tmp, name), backup)
     env = xdg_env(data_home)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     try:
@@ -180,15 +187,18 @@ def check_double_click(tap, tmp, data_home, desktop_file, backup):
     tap.result(args == [path], description, "started with %r" % args)
 
 
-# Names a backup may have: the tool's own, none at all, and misleading ones.
-# A name with exactly one matching glob (such as "x.tar") wins over content
-# in GIO, so such names are not a content test.
+# Names a backup may have: the tool's own, none at all, misleading ones,
+# and ".tar", which application/x-tar claims by name. (A name that only one
+# other type's glob matches, such as "x.bin" for a type with "*.bin", wins
+# over content in GIO; ".tar" does not, because our type matches it too.)
 BACKUP_NAMES = [
     "qubes-backup-2026-11-26T120000",
     "qubes-2026-11-26T120000",
     "photos.bin",
     "backup",
     "Laptop backup (copy)",
+    "laptop.tar",
+    "LAPTOP.TAR",
 ]
 
 
@@ -286,7 +296,7 @@ def main():
                      "backup-header.txt", "backup-header"]).stdout,
         }
         for description, data in not_backups.items():
-            for name in ("archive", "photos.bin"):
+            for name in ("archive", "photos.bin", "photos.tar"):
                 path = write(os.path.join(inputs, name), data)
                 check_type(tap, path, TAR_TYPE, data_home,
                            "%s named %r" % (description, name))
@@ -296,16 +306,22 @@ def main():
         check_type(tap, path, QUBES_TYPE, data_home,
                    "text mentioning backup-header", negate=True)
 
-        # The globs: the backup tool's names are enough, even when the
-        # content is damaged, but a real extension still wins.
+        # No name alone makes a backup: text and other files under the
+        # tool's names keep their own types, and so does damaged content.
+        for name, data, expected in [
+                ("qubes-backup-howto", b"How to make a Qubes backup:\n" * 20,
+                 "text/plain"),
+                ("qubes-2026-notes", b"Where the backup disk is kept.\n", "text/plain"),
+                ("qubes-backup-notes.txt", b"Where the backup disk is kept.\n",
+                 "text/plain"),
+                ("qubes-backup-photo.png", PNG, "image/png")]:
+            path = write(os.path.join(inputs, name), data)
+            check_type(tap, path, expected, data_home,
+                       "%s under the name %r" % (expected, name))
         path = write(os.path.join(inputs, "qubes-backup-2026-11-26T120000"),
                      os.urandom(4096))
         check_type(tap, path, QUBES_TYPE, data_home,
-                   "damaged backup under the tool's name")
-        path = write(os.path.join(inputs, "qubes-backup-notes.txt"),
-                     b"Where the backup disk is kept.\n")
-        check_type(tap, path, "text/plain", data_home,
-                   "text file whose name starts with qubes-backup-")
+                   "random bytes under the tool's name", negate=True)
 
         # A backup from the real fixture generator, under its own and a
         # misleading name.
@@ -322,14 +338,16 @@ def main():
                 tap.result(False, "the fixture generator makes a backup",
                            getattr(e, "stderr", b"").decode(errors="replace"))
             else:
-                for name in ("qubes-backup-2026-11-26T120000", "photos.bin"):
+                for name in ("qubes-backup-2026-11-26T120000", "photos.bin",
+                             "laptop.tar"):
                     path = os.path.join(inputs, name)
                     shutil.copy(generated, path)
                     check_type(tap, path, QUBES_TYPE, data_home,
                                "generated backup named %r" % name)
 
-        check_double_click(tap, tmp, data_home, desktop_file,
-                           backups["GNU tar (./PaxHeaders/)"])
+        for name in ("from the old laptop.bin", "from the old laptop.tar"):
+            check_double_click(tap, tmp, data_home, desktop_file,
+                               backups["GNU tar (./PaxHeaders/)"], name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tap.finish()

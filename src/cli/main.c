@@ -8,133 +8,142 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib-unix.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "qr-cli.h"
-#include "qr-cli-private.h"
-#include "qr-error.h"
+#include "qr-cli-common.h"
 
 typedef struct
 {
   const char *name;
   int       (*run) (int    argc,
                     char **argv);
+  /* What follows the name in the usage; may be left out. */
+  const char *synopsis;
 } Command;
 
+/* Every command; its options are in its --help and the manual page, and
+ * the shell completions in data/completions list it too. */
 static const Command commands[] = {
-  { "info", qr_cli_info },
-  { "verify", qr_cli_verify },
-  { "restore", qr_cli_restore },
-  { "mount", qr_cli_mount },
-  { "unmount", qr_cli_unmount },
+  { "info", qr_cli_info, N_("BACKUP [OPTION…]") },
+  { "verify", qr_cli_verify, N_("BACKUP [QUBE…] [OPTION…]") },
+  { "restore", qr_cli_restore, N_("BACKUP --dest DIR [QUBE…] [OPTION…]") },
+  { "mount", qr_cli_mount, N_("IMAGE [--read-write]") },
+  { "unmount", qr_cli_unmount, N_("IMAGE") },
 };
 
 static void
 print_usage (FILE *stream)
 {
-  fprintf (stream, "%s",
-           _("Usage:\n"
-             "  qubes-rescue-cli info    BACKUP [--json] [--passphrase-file FILE]\n"
-             "  qubes-rescue-cli verify  BACKUP [QUBE...] [--passphrase-file FILE] [--jobs N] [--max-memory SIZE]\n"
-             "  qubes-rescue-cli restore BACKUP --dest DIR [QUBE...] [--passphrase-file FILE] [--jobs N] [--max-memory SIZE]\n"
-             "  qubes-rescue-cli mount   IMAGE [--read-write]\n"
-             "  qubes-rescue-cli unmount IMAGE\n"
-             "\n"
-             "Restores Qubes OS backups without Qubes. QUBE is a qube's name; “dom0” is dom0's home folder.\n"
-             "The passphrase is read from --passphrase-file, else from the terminal, else from standard input.\n"
-             "Run “qubes-rescue-cli COMMAND --help” for a command's options.\n"
-             "\n"
-             "Exit status:\n"
-             "  0    done\n"
-             "  1    wrong usage, or another error\n"
-             "  2    wrong passphrase\n"
-             "  3    the backup is damaged, tampered with, or incomplete\n"
-             "  4    not a Qubes OS backup, or a format version that is not supported\n"
-             "  5    not enough memory or disk space, or a read or write error\n"
-             "  130  cancelled\n"));
-}
+  g_autoptr(GString) text = g_string_new (_("Usage:\n"));
 
-int
-qr_cli_report_error (const GError *error)
-{
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_printerr ("qubes-rescue-cli: %s\n", error->message);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (text, "  qubes-rescue-cli %-7s %s\n", commands[i].name,
+                            commands[i].synopsis != NULL ? _(commands[i].synopsis) : "");
+  g_string_append_printf (text, "  qubes-rescue-cli %-7s %s\n", "help", _("[COMMAND]"));
+  g_string_append (text, "  qubes-rescue-cli --version\n\n");
+
+  g_string_append (text,
+                   _("Restores Qubes OS backups without Qubes. QUBE is a qube's name; “dom0” is "
+                     "dom0's home folder.\n"
+                     "The passphrase is read from --passphrase-file, --passphrase-fd or the file "
+                     "named by $QUBES_RESCUE_PASSPHRASE_FILE, else from the terminal, else from "
+                     "standard input.\n"
+                     "Run “qubes-rescue-cli help COMMAND” for a command's options, and "
+                     "“man qubes-rescue-cli” for the whole manual.\n"
+                     "\n"
+                     "Exit status:\n"
+                     "  0    done\n"
+                     "  1    wrong usage, a file named on the command line that cannot be "
+                     "opened, or another error\n"
+                     "  2    wrong passphrase\n"
+                     "  3    the backup is damaged, tampered with, or incomplete\n"
+                     "  4    not a Qubes OS backup, or a format version that is not supported\n"
+                     "  5    not enough memory or disk space, or a read or write error\n"
+                     "  130  cancelled\n"));
+
+  if (stream == stdout)
+    g_print ("%s", text->str);
   else
-    g_printerr ("qubes-rescue-cli: %s\n", _("Cancelled. Nothing partial was left behind."));
-
-  return qr_error_get_exit_code (error);
+    g_printerr ("%s", text->str);
 }
 
-gboolean
-qr_cli_usage_error (GOptionContext *context,
-                    const char     *message)
+static const Command *
+find_command (const char *name)
 {
-  g_printerr ("qubes-rescue-cli: %s\n", message);
-  g_printerr (_("Run “qubes-rescue-cli --help” for usage.\n"));
-  return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (name, commands[i].name))
+      return &commands[i];
+
+  return NULL;
 }
 
-typedef struct
+static int
+unknown_command (const char *name)
 {
-  GCancellable *cancellable;
-  guint         presses;
-} SignalState;
+  g_autofree char *message = g_strdup_printf (_("Unknown command “%s”."), name);
 
-static gboolean
-on_interrupt_cb (gpointer user_data)
-{
-  SignalState *state = user_data;
-
-  /* The first Ctrl+C stops cleanly and removes partial files; a second
-   * one does not wait for that. */
-  if (state->presses++ > 0)
-    exit (QR_EXIT_CANCELLED);
-
-  g_printerr ("\n%s\n", _("Cancelling… (press Ctrl+C again to quit at once)"));
-  g_cancellable_cancel (state->cancellable);
-  return G_SOURCE_CONTINUE;
+  return qr_cli_usage_error (NULL, message);
 }
 
-void
-qr_cli_wait (gboolean     *done,
-             GCancellable *cancellable)
+/* Runs @command with argv[0] its name. GOption's --help and messages show
+ * the program's name, which is the command's too. */
+static int
+run_command (const Command  *command,
+             int             argc,
+             char          **argv)
 {
-  SignalState state = { cancellable, 0 };
-  guint sigint = g_unix_signal_add (SIGINT, on_interrupt_cb, &state);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_interrupt_cb, &state);
+  g_autofree char *prgname = g_strdup_printf ("qubes-rescue-cli %s", command->name);
 
-  while (!*done)
-    g_main_context_iteration (NULL, TRUE);
+  g_set_prgname (prgname);
+  return command->run (argc, argv);
+}
 
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+/* "help COMMAND" is "COMMAND --help". */
+static int
+show_help (const char *name)
+{
+  const Command *command;
+  char *argv[] = { NULL, "--help", NULL };
+
+  if (name == NULL || g_str_equal (name, "help"))
+    {
+      print_usage (stdout);
+      return QR_EXIT_OK;
+    }
+
+  command = find_command (name);
+  if (command == NULL)
+    return unknown_command (name);
+
+  argv[0] = (char *) command->name;
+  return run_command (command, 2, argv);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  const Command *command;
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  qr_cli_setup_output ();
 
   if (argc < 2)
     {
       print_usage (stderr);
-      return QR_EXIT_FAILURE;
+      return QR_EXIT_USAGE;
     }
 
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
-      g_str_equal (argv[1], "help"))
-    {
-      print_usage (stdout);
-      return QR_EXIT_OK;
-    }
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    return show_help (NULL);
+
+  if (g_str_equal (argv[1], "help"))
+    return show_help (argv[2]);
 
   if (g_str_equal (argv[1], "--version"))
     {
@@ -142,11 +151,9 @@ main (int   argc,
       return QR_EXIT_OK;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (g_str_equal (argv[1], commands[i].name))
-      return commands[i].run (argc - 1, argv + 1);
+  command = find_command (argv[1]);
+  if (command == NULL)
+    return unknown_command (argv[1]);
 
-  g_printerr (_("qubes-rescue-cli: unknown command “%s”.\n"), argv[1]);
-  print_usage (stderr);
-  return QR_EXIT_FAILURE;
+  return run_command (command, argc - 1, argv + 1);
 }

@@ -34,20 +34,9 @@ typedef enum
   QR_ERROR_BUSY,
 } QrError;
 
-/* The exit codes of qubes-rescue-cli, documented in its --help and README. */
-typedef enum
-{
-  QR_EXIT_OK = 0,
-  QR_EXIT_FAILURE = 1,
-  QR_EXIT_WRONG_PASSPHRASE = 2,
-  QR_EXIT_DAMAGED = 3,
-  QR_EXIT_NOT_A_BACKUP = 4,
-  QR_EXIT_RESOURCES = 5,
-  QR_EXIT_CANCELLED = 130,
-} QrExitCode;
-
-GQuark     qr_error_quark         (void);
-QrExitCode qr_error_get_exit_code (const GError *error);
-QrError    qr_error_from_errno    (int          errsv);
+/* The engine states what happened; each front end decides what that means
+ * for its user (the CLI's exit codes are in src/cli/qr-cli-common.c). */
+GQuark  qr_error_quark      (void);
+QrError qr_error_from_errno (int errsv);
 
 G_END_DECLS

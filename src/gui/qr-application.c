@@ -13,7 +13,6 @@
 #include "qr-help-window.h"
 #include "qr-window.h"
 
-#define WEBSITE "https://github.com/qubesrescue/qubes-rescue"
 
 struct _QrApplication
 {
@@ -105,8 +104,8 @@ about_action (GSimpleAction *action,
                         "developer-name", "The qubes-rescue authors",
                         "developers", developers,
                         "license-type", GTK_LICENSE_GPL_3_0,
-                        "website", WEBSITE,
-                        "issue-url", WEBSITE "/issues",
+                        "website", PACKAGE_URL,
+                        "issue-url", PACKAGE_URL "/issues",
                         "comments", _("Restore the qubes and files of a Qubes OS backup on "
                                       "any Linux computer, without Qubes OS. The backup "
                                       "itself is never changed."),
@@ -184,11 +183,26 @@ qr_application_startup (GApplication *application)
   gtk_window_set_default_icon_name (APPLICATION_ID);
 }
 
+/* --version is answered by the process that was started, without a window. */
+static int
+qr_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("qubes-rescue %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  return -1;
+}
+
 static void
 qr_application_class_init (QrApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  app_class->handle_local_options = qr_application_handle_local_options;
   app_class->activate = qr_application_activate;
   app_class->open = qr_application_open;
   app_class->startup = qr_application_startup;
@@ -197,6 +211,16 @@ qr_application_class_init (QrApplicationClass *klass)
 static void
 qr_application_init (QrApplication *self)
 {
+  const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[BACKUP]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Restore the qubes and files of a Qubes OS "
+                                              "backup, opening BACKUP if it is given."));
 }
 
 QrApplication *

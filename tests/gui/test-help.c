@@ -420,9 +420,9 @@ test_about (Fixture       *fixture,
   g_assert_cmpstr (adw_about_window_get_application_icon (about), ==, APPLICATION_ID);
   g_assert_cmpstr (adw_about_window_get_developer_name (about), ==, "The qubes-rescue authors");
   g_assert_cmpstr (adw_about_window_get_website (about), ==,
-                   "https://github.com/qubesrescue/qubes-rescue");
+                   "https://github.com/qubesrescue/qubesrescue");
   g_assert_cmpstr (adw_about_window_get_issue_url (about), ==,
-                   "https://github.com/qubesrescue/qubes-rescue/issues");
+                   "https://github.com/qubesrescue/qubesrescue/issues");
   g_assert_cmpint (adw_about_window_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
   g_assert_nonnull (adw_about_window_get_comments (about));
 

@@ -89,7 +89,9 @@ def test_info_without_passphrase():
     assert manifest['backup_id'] in result.stdout
     assert 'passphrase' in result.stdout, result.stdout
     result = cli('info', backup, '--json')
-    assert json.loads(result.stdout)['qubes'] is None
+    info = json.loads(result.stdout)
+    # Schema 1: "qubes" is always an array; "unlocked" says why it is empty.
+    assert info['qubes'] == [] and info['unlocked'] is False, info
 
 
 def test_passphrase_from_stdin():

@@ -111,8 +111,8 @@ def test_unavailable(tap, tmp):
                DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/system_bus_socket")
     r = cli("mount", image, env=env)
     tap.ok(r.returncode == 1 and one_sentence(r.stderr)
-           and "sudo apt install udisks2" in r.stderr,
-           "without udisks, mount says how to install it", r)
+           and "udisks2" in r.stderr and "apt" not in r.stderr,
+           "without udisks, mount says what to install, for any distribution", r)
 
 
 def test_mount_unmount(tap, tmp):
