@@ -44,22 +44,8 @@ fail_chunk (Reader   *reader,
             ChunkRef *ref,
             GError   *error)
 {
-  QrRestoreRun *run = reader->run;
-  QrRestorePlan *plan = g_ptr_array_index (run->plans, ref->plan);
-
-  if (qr_restore_run_stops_all (error, FALSE))
-    qr_restore_run_stop (run, error);
-
-  /* A key wait cut short by a stop fails for the stop's reason. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_error_free (error);
-      error = qr_restore_run_dup_stop_reason (run);
-    }
-
-  qr_restore_run_fail (run, ref->plan,
-                       qr_restore_run_chunk_error (plan, ref->series, ref->chunk,
-                                                   ref->series->chunks->len, error));
+  qr_restore_run_fail_chunk (reader->run, ref->plan, ref->series, ref->chunk,
+                             ref->series->chunks->len, error);
 }
 
 /* Asks for the keys of the chunks up to a window ahead of @current. */

@@ -150,6 +150,32 @@ qr_restore_run_chunk_error (QrRestorePlan *plan,
   return error;
 }
 
+/* A chunk of @series failed while being read: a condition of the machine
+ * stops the run, and the qube fails, for the stop's reason when the
+ * failure was only the stop reaching it. */
+void
+qr_restore_run_fail_chunk (QrRestoreRun *run,
+                           guint         index,
+                           QrSeries     *series,
+                           guint         chunk,
+                           guint         n_chunks,
+                           GError       *error)
+{
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+
+  if (qr_restore_run_stops_all (error, FALSE))
+    qr_restore_run_stop (run, error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      error = qr_restore_run_dup_stop_reason (run);
+    }
+
+  qr_restore_run_fail (run, index,
+                       qr_restore_run_chunk_error (plan, series, chunk, n_chunks, error));
+}
+
 void
 qr_restore_run_report_chunk (QrRestoreRun   *run,
                              QrRestorePhase  phase,

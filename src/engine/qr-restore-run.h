@@ -61,6 +61,12 @@ GError        *qr_restore_run_chunk_error      (QrRestorePlan    *plan,
                                                 guint             chunk,
                                                 guint             n_chunks,
                                                 GError           *error);
+void           qr_restore_run_fail_chunk       (QrRestoreRun     *run,
+                                                guint             index,
+                                                QrSeries         *series,
+                                                guint             chunk,
+                                                guint             n_chunks,
+                                                GError           *error);
 void           qr_restore_run_report_chunk     (QrRestoreRun     *run,
                                                 QrRestorePhase    phase,
                                                 QrRestorePlan    *plan,

@@ -75,19 +75,10 @@ fail_pending (Stream  *stream,
               Pending *pending,
               GError  *error)
 {
-  QrRestoreRun *run = stream->run;
-  QrRestorePlan *plan = g_ptr_array_index (run->plans, pending->index);
-
-  if (qr_restore_run_stops_all (error, FALSE))
-    qr_restore_run_stop (run, error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_error_free (error);
-      error = qr_restore_run_dup_stop_reason (run);
-    }
-
-  fail_series (stream, qr_restore_run_chunk_error (plan, pending->series, pending->chunk, 0,
-                                                   error));
+  qr_restore_run_fail_chunk (stream->run, pending->index, pending->series, pending->chunk, 0,
+                             error);
+  qr_restore_queue_send (stream->run->queue, QR_RESTORE_MESSAGE_ABORT, stream->item,
+                         stream->series);
 }
 
 static void
