@@ -122,15 +122,49 @@ qr_ledger_series_belongs_to (const char *series_path,
   return g_str_equal (series_path, path);
 }
 
+static void set_series_error (QrSeries   *series,
+                              const char *format,
+                              ...) G_GNUC_PRINTF (2, 3);
+
+/* Records the first reason the series cannot be complete. */
+static void
+set_series_error (QrSeries   *series,
+                  const char *format,
+                  ...)
+{
+  va_list args;
+
+  if (series->error != NULL)
+    return;
+
+  va_start (args, format);
+  series->error = g_error_new_valist (QR_ERROR, QR_ERROR_DAMAGED, format, args);
+  va_end (args);
+}
+
+/* The highest part number a file can have: every part takes a member of
+ * at least a kilobyte, so a number beyond that is made up. */
+static guint
+max_part_number (QrLedger *self)
+{
+  return MAX (qr_archive_get_n_members (self->archive), qr_archive_get_size (self->archive) / 1024);
+}
+
 /**
  * qr_ledger_add_member:
+ * @chunk: (out) (optional): which chunk of its series the member is
  *
- * Adds one member of the outer archive. Returns: (transfer none) (nullable):
- * the series it is a chunk of, or %NULL for a member that is not a chunk.
+ * Adds one member of the outer archive. A part that comes out of its place,
+ * or after a gap, still takes its own place: its key is salted with its
+ * number, so it cannot stand for another.
+ *
+ * Returns: (transfer none) (nullable): the series it is a chunk of, or
+ *   %NULL for a member that is not a chunk.
  */
 QrSeries *
 qr_ledger_add_member (QrLedger              *self,
-                      const QrArchiveMember *member)
+                      const QrArchiveMember *member,
+                      guint                 *chunk)
 {
   g_autofree char *path = NULL;
   QrSeries *series;
@@ -152,25 +186,36 @@ qr_ledger_add_member (QrLedger              *self,
       g_ptr_array_add (self->series_order, series);
     }
 
+  if (chunk != NULL)
+    *chunk = index;
+
   /* From a pipe, the members read when the backup was opened come again. */
-  if (series->error != NULL ||
-      (index < series->chunks->len && g_ptr_array_index (series->chunks, index) == member))
+  if (index < series->chunks->len && g_ptr_array_index (series->chunks, index) != NULL)
     return series;
 
-  if (index != series->chunks->len)
-    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
-                 _("Part %u of “%s” is missing or out of order in the backup: the backup "
-                   "was damaged or tampered with."),
-                 series->chunks->len + 1, series->path);
-  else if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
-    g_set_error (&series->error, QR_ERROR, QR_ERROR_DAMAGED,
-                 _("Part %u of “%s” has an impossible size: the backup is damaged."),
-                 index + 1, series->path);
-  else
+  if (index > max_part_number (self))
     {
-      g_ptr_array_add (series->chunks, (gpointer) member);
-      series->stored_size += member->size;
+      set_series_error (series, _("Part %u of “%s” has an impossible number: the backup is "
+                                  "damaged."), index + 1, series->path);
+      return series;
     }
+
+  if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
+    {
+      set_series_error (series, _("Part %u of “%s” has an impossible size: the backup is "
+                                  "damaged."), index + 1, series->path);
+      return series;
+    }
+
+  if (index != series->chunks->len)
+    set_series_error (series, _("Part %u of “%s” is missing or out of order in the backup: "
+                                "the backup was damaged or tampered with."),
+                      MIN (index, series->chunks->len) + 1, series->path);
+
+  if (index >= series->chunks->len)
+    g_ptr_array_set_size (series->chunks, index + 1);
+  g_ptr_array_index (series->chunks, index) = (gpointer) member;
+  series->stored_size += member->size;
 
   return series;
 }
@@ -188,7 +233,7 @@ qr_ledger_new (QrArchive *archive)
 
   n = qr_archive_get_n_members (archive);
   for (guint i = 0; i < n; i++)
-    qr_ledger_add_member (self, qr_archive_get_member (archive, i));
+    qr_ledger_add_member (self, qr_archive_get_member (archive, i), NULL);
 
   return self;
 }

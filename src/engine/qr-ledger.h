@@ -21,9 +21,10 @@ G_DECLARE_FINAL_TYPE (QrLedger, qr_ledger, QR, LEDGER, GObject)
 /* The largest chunk container: 100 MiB of data plus the scrypt framing. */
 #define QR_MAX_CHUNK_SIZE (100 * 1024 * 1024 + 128)
 
-/* One backed-up file: the chunks `<path>.000.enc`, `.001.enc`, ... in
- * order. @error says why the series cannot be complete (a part missing or
- * out of order, an impossible size); its chunks stop before that part. */
+/* One backed-up file: the chunks `<path>.000.enc`, `.001.enc`, ... by
+ * number, %NULL where a part is missing from the file. @error says the
+ * first reason the series cannot be complete (a part missing or out of
+ * order, an impossible size). */
 typedef struct
 {
   char      *path;
@@ -36,7 +37,8 @@ QrLedger       *qr_ledger_new               (QrArchive    *archive);
 void            qr_ledger_set_qubes         (QrLedger     *self,
                                              GListModel   *qubes);
 QrSeries       *qr_ledger_add_member        (QrLedger     *self,
-                                             const QrArchiveMember *member);
+                                             const QrArchiveMember *member,
+                                             guint        *chunk);
 guint           qr_ledger_get_n_series      (QrLedger     *self);
 QrSeries       *qr_ledger_get_series        (QrLedger     *self,
                                              guint         index);

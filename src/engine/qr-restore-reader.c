@@ -65,7 +65,8 @@ request_ahead (Reader *reader,
       QrScryptParams params;
       GError *error = NULL;
 
-      if (qr_restore_run_is_failed (run, ref->plan))
+      /* A part missing from the file has no key to ask for. */
+      if (member == NULL || qr_restore_run_is_failed (run, ref->plan))
         continue;
 
       if (!qr_archive_read (run->archive, member, 0, header, sizeof header, &error) ||
@@ -133,7 +134,11 @@ process_chunk (Reader *reader,
   request_ahead (reader, index);
   request = g_steal_pointer (&g_ptr_array_index (reader->requests, index));
   if (request == NULL)
-    return FALSE;
+    {
+      if (member == NULL)
+        fail_chunk (reader, ref, g_error_copy (ref->series->error));
+      return FALSE;
+    }
 
   qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_DERIVING_KEY, plan, ref->series,
                                ref->chunk);

@@ -279,8 +279,8 @@ take_member (Stream                *stream,
              const QrArchiveMember *member)
 {
   QrRestoreRun *run = stream->run;
-  QrSeries *series = qr_ledger_add_member (run->ledger, member);
-  guint count_before;
+  guint chunk = 0;
+  QrSeries *series = qr_ledger_add_member (run->ledger, member, &chunk);
   int index;
 
   if (series == NULL || (index = plan_for_series (run, series->path)) < 0 ||
@@ -292,15 +292,14 @@ take_member (Stream                *stream,
 
   enter_series (stream, series);
 
-  /* The ledger took the chunk only if it was the next one and sane. */
-  count_before = series->chunks->len;
+  /* A part out of its place, or after a gap, fails the file. */
   if (series->error != NULL)
     {
       fail_series (stream, g_error_copy (series->error));
       return TRUE;
     }
 
-  return read_chunk (stream, member, count_before - 1);
+  return read_chunk (stream, member, chunk);
 }
 
 /* What was selected and never met is not in the backup, or not read. */

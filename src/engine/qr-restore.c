@@ -359,16 +359,17 @@ archive_position (QrRestore *self,
                   QrQube    *qube)
 {
   g_autoptr(GPtrArray) series = qr_ledger_list_series (self->run.ledger, qube);
-  QrSeries *first;
 
-  if (series->len == 0)
-    return G_MAXUINT64;
+  for (guint i = 0; i < series->len; i++)
+    {
+      QrSeries *s = g_ptr_array_index (series, i);
 
-  first = g_ptr_array_index (series, 0);
-  if (first->chunks->len == 0)
-    return G_MAXUINT64;
+      for (guint j = 0; j < s->chunks->len; j++)
+        if (g_ptr_array_index (s->chunks, j) != NULL)
+          return ((const QrArchiveMember *) g_ptr_array_index (s->chunks, j))->offset;
+    }
 
-  return ((const QrArchiveMember *) g_ptr_array_index (first->chunks, 0))->offset;
+  return G_MAXUINT64;
 }
 
 static int
