@@ -18,6 +18,7 @@ struct _QrRestoreItem
   GFile          *location;
   GError         *error;
   GPtrArray      *files;
+  GListStore     *reports;
   guint64         size;
   QrRestoreState  state;
 };
@@ -46,6 +47,7 @@ qr_restore_item_finalize (GObject *object)
   g_clear_object (&self->location);
   g_clear_error (&self->error);
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_object (&self->reports);
 
   G_OBJECT_CLASS (qr_restore_item_parent_class)->finalize (object);
 }
@@ -170,6 +172,7 @@ static void
 qr_restore_item_init (QrRestoreItem *self)
 {
   self->files = g_ptr_array_new_with_free_func (g_free);
+  self->reports = g_list_store_new (QR_TYPE_RESTORE_FILE);
 }
 
 QrRestoreItem *
@@ -294,4 +297,30 @@ qr_restore_item_add_file (QrRestoreItem *self,
 
   g_ptr_array_add (self->files, g_strdup (relative_path));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILES]);
+}
+
+/**
+ * qr_restore_item_get_reports:
+ *
+ * How each file of a salvaged qube came back: complete, partly or not at
+ * all. Empty for a qube restored whole.
+ *
+ * Returns: (transfer none): a list of #QrRestoreFile
+ */
+GListModel *
+qr_restore_item_get_reports (QrRestoreItem *self)
+{
+  g_return_val_if_fail (QR_IS_RESTORE_ITEM (self), NULL);
+
+  return G_LIST_MODEL (self->reports);
+}
+
+void
+qr_restore_item_add_report (QrRestoreItem *self,
+                            QrRestoreFile *report)
+{
+  g_return_if_fail (QR_IS_RESTORE_ITEM (self));
+  g_return_if_fail (QR_IS_RESTORE_FILE (report));
+
+  g_list_store_append (self->reports, report);
 }

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "qr-qube.h"
+#include "qr-restore-file.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,8 @@ typedef enum
   QR_RESTORE_STATE_RESTORING,
   QR_RESTORE_STATE_DONE,
   QR_RESTORE_STATE_FAILED,
+  /* Salvaged: what could be verified is in "<qube> (partly recovered)". */
+  QR_RESTORE_STATE_PARTIAL,
 } QrRestoreState;
 
 /* One selected qube of a restore or verification, and how it went. Its
@@ -45,5 +48,8 @@ void            qr_restore_item_set_size      (QrRestoreItem  *self,
 GStrv           qr_restore_item_dup_files     (QrRestoreItem  *self);
 void            qr_restore_item_add_file      (QrRestoreItem  *self,
                                                const char     *relative_path);
+GListModel     *qr_restore_item_get_reports   (QrRestoreItem  *self);
+void            qr_restore_item_add_report    (QrRestoreItem  *self,
+                                               QrRestoreFile  *report);
 
 G_END_DECLS

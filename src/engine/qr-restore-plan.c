@@ -73,10 +73,57 @@ dup_strip_prefix (QrQube *qube)
   return slash ? g_strndup (path, slash - path + 1) : g_strdup ("");
 }
 
+/**
+ * qr_restore_plan_dup_partial_name:
+ *
+ * The folder a salvaged qube that could not be recovered whole goes to, so
+ * that it cannot be mistaken for a complete one.
+ */
+char *
+qr_restore_plan_dup_partial_name (const char *folder)
+{
+  /* Translators: the folder of a qube restored only in part; %s is the
+   * qube's own folder name. */
+  return g_strdup_printf (_("%s (partly recovered)"), folder);
+}
+
+static GError *
+folder_exists_error (const char *folder)
+{
+  return g_error_new (QR_ERROR, QR_ERROR_EXISTS,
+                      _("A folder named “%s” already exists in the destination, so the qube "
+                        "was not restored. Choose another destination folder."),
+                      folder);
+}
+
+static GError *
+check_destination (QrRestorePlan        *plan,
+                   gboolean              salvage,
+                   QrRestoreDestination *destination)
+{
+  g_autofree char *partial = NULL;
+
+  if (destination == NULL)
+    return NULL;
+
+  if (qr_restore_destination_exists (destination, plan->folder))
+    return folder_exists_error (plan->folder);
+
+  partial = qr_restore_plan_dup_partial_name (plan->folder);
+  if (salvage && qr_restore_destination_exists (destination, partial))
+    return folder_exists_error (partial);
+
+  return NULL;
+}
+
+/* Without salvage, a qube with anything missing is not restored at all;
+ * with it, what is missing is kept for the report, and only a qube with
+ * nothing in the file is given up. */
 static GError *
 check_plan (QrRestorePlan        *plan,
             QrLedger             *ledger,
             gboolean              streaming,
+            gboolean              salvage,
             QrRestoreDestination *destination)
 {
   const char *name = qr_qube_get_name (plan->qube);
@@ -91,23 +138,21 @@ check_plan (QrRestorePlan        *plan,
     {
       g_autoptr(GPtrArray) problems = qr_ledger_dup_problems (ledger, plan->qube);
 
-      if (problems->len > 0)
+      if (problems->len > 0 && (!salvage || plan->series->len == 0))
         return g_error_copy (g_ptr_array_index (problems, 0));
+
+      for (guint i = 0; i < problems->len; i++)
+        g_ptr_array_add (plan->problems, g_error_copy (g_ptr_array_index (problems, i)));
     }
 
-  if (destination != NULL && qr_restore_destination_exists (destination, plan->folder))
-    return g_error_new (QR_ERROR, QR_ERROR_EXISTS,
-                        _("A folder named “%s” already exists in the destination, so the qube "
-                          "was not restored. Choose another destination folder."),
-                        plan->folder);
-
-  return NULL;
+  return check_destination (plan, salvage, destination);
 }
 
 QrRestorePlan *
 qr_restore_plan_new (QrQube               *qube,
                      QrLedger             *ledger,
                      gboolean              streaming,
+                     gboolean              salvage,
                      QrRestoreDestination *destination)
 {
   QrRestorePlan *plan = g_new0 (QrRestorePlan, 1);
@@ -117,11 +162,13 @@ qr_restore_plan_new (QrQube               *qube,
   plan->strip_prefix = dup_strip_prefix (qube);
   plan->series = streaming ? g_ptr_array_new () : qr_ledger_list_series (ledger, qube);
   plan->files = g_ptr_array_new_with_free_func (g_free);
+  plan->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  plan->reports = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < plan->series->len; i++)
     plan->stored_size += ((QrSeries *) g_ptr_array_index (plan->series, i))->stored_size;
 
-  plan->error = check_plan (plan, ledger, streaming, destination);
+  plan->error = check_plan (plan, ledger, streaming, salvage, destination);
   plan->failed = plan->error != NULL;
 
   return plan;
@@ -135,6 +182,8 @@ qr_restore_plan_free (QrRestorePlan *plan)
   g_free (plan->strip_prefix);
   g_clear_pointer (&plan->series, g_ptr_array_unref);
   g_clear_pointer (&plan->files, g_ptr_array_unref);
+  g_clear_pointer (&plan->problems, g_ptr_array_unref);
+  g_clear_pointer (&plan->reports, g_ptr_array_unref);
   g_clear_error (&plan->error);
   g_free (plan);
 }

@@ -25,6 +25,8 @@ typedef struct
   char       *strip_prefix;
   GPtrArray  *series;
   guint64     stored_size;
+  /* Salvage: what the ledger knew to be missing before reading (GError). */
+  GPtrArray  *problems;
 
   /* Under the run's mutex; @failed is also read without it (atomic). */
   GError     *error;
@@ -33,13 +35,17 @@ typedef struct
   /* The extractor thread's. */
   GPtrArray  *files;
   guint64     apparent_size;
+  /* Salvage: how each file came back (QrRestoreFile). */
+  GPtrArray  *reports;
 } QrRestorePlan;
 
 QrRestorePlan *qr_restore_plan_new     (QrQube               *qube,
                                         QrLedger             *ledger,
                                         gboolean              streaming,
+                                        gboolean              salvage,
                                         QrRestoreDestination *destination);
 void           qr_restore_plan_free    (QrRestorePlan        *plan);
 char          *qr_restore_plan_dup_folder_name (QrQube       *qube);
+char          *qr_restore_plan_dup_partial_name (const char  *folder);
 
 G_END_DECLS

@@ -55,7 +55,7 @@ qr_restore_queue_free (QrRestoreQueue *self)
     return;
 
   while ((message = g_async_queue_try_pop (self->messages)) != NULL)
-    g_free (message);
+    qr_restore_queue_release (self, message);
   g_async_queue_unref (self->messages);
 
   for (guint i = 0; i < self->n_buffers; i++)
@@ -157,6 +157,24 @@ qr_restore_queue_send_data (QrRestoreQueue *self,
   g_async_queue_push (self->messages, message);
 }
 
+/* Takes @error. */
+void
+qr_restore_queue_send_gap (QrRestoreQueue *self,
+                           guint           item,
+                           gsize           length,
+                           gsize           weight,
+                           GError         *error)
+{
+  QrRestoreMessage *message = g_new0 (QrRestoreMessage, 1);
+
+  message->type = QR_RESTORE_MESSAGE_GAP;
+  message->item = item;
+  message->length = length;
+  message->weight = weight;
+  message->error = error;
+  g_async_queue_push (self->messages, message);
+}
+
 QrRestoreMessage *
 qr_restore_queue_pop (QrRestoreQueue *self)
 {
@@ -173,5 +191,6 @@ qr_restore_queue_release (QrRestoreQueue   *self,
 
   if (message->buffer != NULL)
     qr_restore_queue_give_buffer (self, message->buffer);
+  g_clear_error (&message->error);
   g_free (message);
 }

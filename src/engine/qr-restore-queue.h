@@ -18,6 +18,9 @@ typedef enum
   QR_RESTORE_MESSAGE_BEGIN_ITEM,
   QR_RESTORE_MESSAGE_BEGIN_SERIES,
   QR_RESTORE_MESSAGE_DATA,
+  /* Salvage: a part that could not be verified; its plaintext would have
+   * been @length bytes (0: not known), and @error says why. */
+  QR_RESTORE_MESSAGE_GAP,
   QR_RESTORE_MESSAGE_END_SERIES,
   QR_RESTORE_MESSAGE_ABORT,
   QR_RESTORE_MESSAGE_END_ITEM,
@@ -37,6 +40,7 @@ typedef struct
   gsize                 offset;
   gsize                 length;
   gsize                 weight;
+  GError               *error;
 } QrRestoreMessage;
 
 typedef struct _QrRestoreQueue QrRestoreQueue;
@@ -59,6 +63,11 @@ void              qr_restore_queue_send_data    (QrRestoreQueue        *self,
                                                  gsize                  offset,
                                                  gsize                  length,
                                                  gsize                  weight);
+void              qr_restore_queue_send_gap     (QrRestoreQueue        *self,
+                                                 guint                  item,
+                                                 gsize                  length,
+                                                 gsize                  weight,
+                                                 GError                *error);
 QrRestoreMessage *qr_restore_queue_pop          (QrRestoreQueue        *self);
 void              qr_restore_queue_release      (QrRestoreQueue        *self,
                                                  QrRestoreMessage      *message);

@@ -48,7 +48,34 @@ fail_chunk (Reader   *reader,
                              ref->series->chunks->len, error);
 }
 
-/* Asks for the keys of the chunks up to a window ahead of @current. */
+/* Asks for the key of one chunk, from its header. */
+static QrKdfRequest *
+request_key (QrRestoreRun     *run,
+             ChunkRef         *ref,
+             GError          **error)
+{
+  const QrArchiveMember *member = g_ptr_array_index (ref->series->chunks, ref->chunk);
+  g_autofree char *prefix = NULL;
+  guint8 header[QR_SCRYPT_HEADER_SIZE];
+  QrScryptParams params;
+
+  if (member == NULL)
+    {
+      g_set_error_literal (error, QR_ERROR, QR_ERROR_TRUNCATED,
+                           _("it is missing from the backup file."));
+      return NULL;
+    }
+
+  if (!qr_archive_read (run->archive, member, 0, header, sizeof header, error) ||
+      !qr_scrypt_params_parse (header, sizeof header, &params, error))
+    return NULL;
+
+  prefix = _qr_backup_dup_chunk_prefix (run->backup, member);
+  return qr_kdf_pool_submit (run->pool, &params, prefix, run->passphrase);
+}
+
+/* Asks for the keys of the chunks up to a window ahead of @current. A
+ * chunk whose key cannot be asked for says why once it is reached. */
 static void
 request_ahead (Reader *reader,
                guint   current)
@@ -59,26 +86,10 @@ request_ahead (Reader *reader,
          reader->next_request < current + reader->window; reader->next_request++)
     {
       ChunkRef *ref = &g_array_index (reader->chunks, ChunkRef, reader->next_request);
-      const QrArchiveMember *member = g_ptr_array_index (ref->series->chunks, ref->chunk);
-      g_autofree char *prefix = NULL;
-      guint8 header[QR_SCRYPT_HEADER_SIZE];
-      QrScryptParams params;
-      GError *error = NULL;
 
-      /* A part missing from the file has no key to ask for. */
-      if (member == NULL || qr_restore_run_is_failed (run, ref->plan))
-        continue;
-
-      if (!qr_archive_read (run->archive, member, 0, header, sizeof header, &error) ||
-          !qr_scrypt_params_parse (header, sizeof header, &params, &error))
-        {
-          fail_chunk (reader, ref, error);
-          continue;
-        }
-
-      prefix = _qr_backup_dup_chunk_prefix (run->backup, member);
-      g_ptr_array_index (reader->requests, reader->next_request) =
-        qr_kdf_pool_submit (run->pool, &params, prefix, run->passphrase);
+      if (!qr_restore_run_is_failed (run, ref->plan))
+        g_ptr_array_index (reader->requests, reader->next_request) =
+          request_key (run, ref, NULL);
     }
 }
 
@@ -117,10 +128,12 @@ decrypt_chunk (QrRestoreRun           *run,
          qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
 }
 
-/* Verifies one chunk and queues its plaintext; FALSE stops its series. */
+/* Verifies one chunk and queues its plaintext; FALSE with @error when it
+ * cannot be verified. */
 static gboolean
-process_chunk (Reader *reader,
-               guint   index)
+process_chunk (Reader  *reader,
+               guint    index,
+               GError **error)
 {
   QrRestoreRun *run = reader->run;
   ChunkRef *ref = &g_array_index (reader->chunks, ChunkRef, index);
@@ -128,23 +141,18 @@ process_chunk (Reader *reader,
   const QrArchiveMember *member = g_ptr_array_index (ref->series->chunks, ref->chunk);
   g_autoptr(QrKdfRequest) request = NULL;
   g_autoptr(QrScryptKey) key = NULL;
-  GError *error = NULL;
   guint8 *buffer;
 
   request_ahead (reader, index);
   request = g_steal_pointer (&g_ptr_array_index (reader->requests, index));
-  if (request == NULL)
-    {
-      if (member == NULL)
-        fail_chunk (reader, ref, g_error_copy (ref->series->error));
-      return FALSE;
-    }
+  if (request == NULL && (request = request_key (run, ref, error)) == NULL)
+    return FALSE;
 
   qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_DERIVING_KEY, plan, ref->series,
                                ref->chunk);
-  key = qr_kdf_request_wait (request, run->cancellable, &error);
+  key = qr_kdf_request_wait (request, run->cancellable, error);
   if (key == NULL)
-    goto failed;
+    return FALSE;
 
   if (ref->chunk == 0 && ref->series == g_ptr_array_index (plan->series, 0))
     qr_restore_progress_report_state (run->progress, ref->plan, QR_RESTORE_STATE_RESTORING);
@@ -153,22 +161,59 @@ process_chunk (Reader *reader,
   buffer = qr_restore_queue_take_buffer (run->queue, member->size, run->cancellable);
   if (buffer == NULL)
     {
-      g_cancellable_set_error_if_cancelled (run->cancellable, &error);
-      goto failed;
+      /* Only a cancellation leaves the reader without a buffer. */
+      g_cancellable_set_error_if_cancelled (run->cancellable, error);
+      return FALSE;
     }
 
-  if (!decrypt_chunk (run, member, key, buffer, &error))
+  if (!decrypt_chunk (run, member, key, buffer, error))
     {
       qr_restore_queue_give_buffer (run->queue, buffer);
-      goto failed;
+      return FALSE;
     }
 
   qr_restore_run_queue_verified (run, ref->plan, ref->series, ref->chunk, buffer, member->size);
   return TRUE;
+}
 
-failed:
-  fail_chunk (reader, ref, error);
-  return FALSE;
+/* Salvage: how long the plaintext of a part that could not be read was.
+ * Every part but the last is as long as the others; the last is not known. */
+static gsize
+part_length (QrSeries *series,
+             guint     chunk)
+{
+  const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
+
+  if (member != NULL)
+    return member->size - QR_SCRYPT_OVERHEAD;
+
+  if (chunk + 1 >= series->chunks->len)
+    return 0;
+
+  for (guint i = 0; i + 1 < series->chunks->len; i++)
+    if ((member = g_ptr_array_index (series->chunks, i)) != NULL)
+      return member->size - QR_SCRYPT_OVERHEAD;
+
+  return 0;
+}
+
+/* Salvage: a part that could not be verified becomes a gap in its file,
+ * and reading goes on with the next part. */
+static void
+send_gap (Reader   *reader,
+          guint     index,
+          QrSeries *series,
+          guint     chunk,
+          GError   *error)
+{
+  QrRestoreRun *run = reader->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
+
+  qr_restore_queue_send_gap (run->queue, index, part_length (series, chunk),
+                             member != NULL ? member->size : 0,
+                             qr_restore_run_chunk_error (plan, series, chunk,
+                                                         series->chunks->len, error));
 }
 
 /* Reads one series; returns the bytes queued for the extractor. */
@@ -184,12 +229,27 @@ read_series (Reader   *reader,
   qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_BEGIN_SERIES, index, series);
   for (guint chunk = 0; chunk < series->chunks->len; chunk++)
     {
-      if (qr_restore_run_is_failed (run, index) || !process_chunk (reader, first + chunk))
+      ChunkRef *ref = &g_array_index (reader->chunks, ChunkRef, first + chunk);
+      const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
+      GError *error = NULL;
+
+      if (!qr_restore_run_is_failed (run, index) && process_chunk (reader, first + chunk, &error))
         {
-          qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_ABORT, index, series);
-          break;
+          queued += member->size;
+          continue;
         }
-      queued += ((const QrArchiveMember *) g_ptr_array_index (series->chunks, chunk))->size;
+
+      if (error != NULL && run->salvage && !qr_restore_run_stops_all (error, FALSE))
+        {
+          send_gap (reader, index, series, chunk, error);
+          queued += member != NULL ? member->size : 0;
+          continue;
+        }
+
+      if (error != NULL)
+        fail_chunk (reader, ref, error);
+      qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_ABORT, index, series);
+      break;
     }
   qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_END_SERIES, index, series);
 

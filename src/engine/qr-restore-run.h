@@ -36,6 +36,7 @@ typedef struct
   QrRestoreProgress    *progress;
   GCancellable         *cancellable;
   gboolean              streaming;
+  gboolean              salvage;
 
   /* Under mutex: why the whole run stopped, if a condition of the machine
    * stopped it. @cancellable is cancelled then too. */

@@ -44,6 +44,7 @@ struct _QrRestore
   QrKdfPool      *pool;
   GListStore     *items;
   GPtrArray      *selection;
+  gboolean        salvage;
   gboolean        started;
 
   /* Progress as published on the caller's main context. */
@@ -91,6 +92,39 @@ static guint signals[N_SIGNALS];
 
 /* ---- On the main context: what the threads reported ---- */
 
+/* A finished qube: where it went, what it holds, and for a salvaged one
+ * how each file came back and why it is not whole. */
+static void
+publish_result (QrRestore      *self,
+                QrRestoreItem  *item,
+                QrRestorePlan  *plan,
+                QrRestoreState  state)
+{
+  if (self->destination != NULL)
+    {
+      g_autofree char *partial = qr_restore_plan_dup_partial_name (plan->folder);
+      g_autoptr(GFile) location = g_file_get_child (self->destination,
+                                                    state == QR_RESTORE_STATE_PARTIAL ? partial
+                                                                                      : plan->folder);
+
+      for (guint j = 0; j < plan->files->len; j++)
+        qr_restore_item_add_file (item, g_ptr_array_index (plan->files, j));
+      qr_restore_item_set_location (item, location);
+    }
+
+  for (guint j = 0; j < plan->reports->len; j++)
+    qr_restore_item_add_report (item, g_ptr_array_index (plan->reports, j));
+
+  if (state == QR_RESTORE_STATE_PARTIAL)
+    {
+      g_mutex_lock (&self->run.mutex);
+      qr_restore_item_set_error (item, plan->error);
+      g_mutex_unlock (&self->run.mutex);
+    }
+
+  qr_restore_item_set_size (item, plan->apparent_size);
+}
+
 static void
 apply_state_changes (QrRestore *self,
                      GArray    *changes)
@@ -109,17 +143,8 @@ apply_state_changes (QrRestore *self,
           g_mutex_unlock (&self->run.mutex);
         }
 
-      if (change->state == QR_RESTORE_STATE_DONE && self->destination != NULL)
-        {
-          g_autoptr(GFile) location = g_file_get_child (self->destination, plan->folder);
-
-          for (guint j = 0; j < plan->files->len; j++)
-            qr_restore_item_add_file (item, g_ptr_array_index (plan->files, j));
-          qr_restore_item_set_location (item, location);
-        }
-
-      if (change->state == QR_RESTORE_STATE_DONE)
-        qr_restore_item_set_size (item, plan->apparent_size);
+      if (change->state == QR_RESTORE_STATE_DONE || change->state == QR_RESTORE_STATE_PARTIAL)
+        publish_result (self, item, plan, change->state);
 
       qr_restore_item_set_state (item, change->state);
     }
@@ -249,7 +274,7 @@ make_plans (QrRestore *self)
     g_ptr_array_add (self->run.plans,
                      qr_restore_plan_new (g_ptr_array_index (self->selection, i),
                                           self->run.ledger, self->run.streaming,
-                                          self->run.destination));
+                                          self->run.salvage, self->run.destination));
 }
 
 static void
@@ -410,6 +435,7 @@ prepare_run (QrRestore *self)
   run->passphrase = _qr_backup_get_passphrase (self->backup);
   run->pool = g_object_ref (self->pool ? self->pool : _qr_backup_get_pool (self->backup));
   run->streaming = qr_archive_is_streaming (run->archive);
+  run->salvage = self->salvage;
   run->queue = qr_restore_queue_new (N_BUFFERS);
   run->progress = qr_restore_progress_new (self->context, PUBLISH_INTERVAL_MS, publish_cb, self);
   run->cancellable = g_cancellable_new ();
@@ -687,6 +713,32 @@ qr_restore_select (QrRestore *self,
       return;
 
   g_ptr_array_add (self->selection, g_object_ref (qube));
+}
+
+/**
+ * qr_restore_set_salvage:
+ *
+ * With salvage, a damaged qube gives back whatever of it can be verified:
+ * its intact files whole, and of a damaged file every verified part at its
+ * place, the rest left as holes, in "<qube> (partly recovered)" with a
+ * report of what is missing. Nothing unverified is ever written.
+ */
+void
+qr_restore_set_salvage (QrRestore *self,
+                        gboolean   salvage)
+{
+  g_return_if_fail (QR_IS_RESTORE (self));
+  g_return_if_fail (!self->started);
+
+  self->salvage = !!salvage;
+}
+
+gboolean
+qr_restore_get_salvage (QrRestore *self)
+{
+  g_return_val_if_fail (QR_IS_RESTORE (self), FALSE);
+
+  return self->salvage;
 }
 
 GListModel *

@@ -33,6 +33,9 @@ void            qr_restore_set_kdf_pool      (QrRestore            *self,
                                               QrKdfPool            *pool);
 void            qr_restore_select            (QrRestore            *self,
                                               QrQube               *qube);
+void            qr_restore_set_salvage       (QrRestore            *self,
+                                              gboolean              salvage);
+gboolean        qr_restore_get_salvage       (QrRestore            *self);
 GListModel     *qr_restore_get_items         (QrRestore            *self);
 
 void            qr_restore_run_async         (QrRestore            *self,
