@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qr-compression.h"
 #include "qr-error.h"
 #include "qr-extract.h"
 
@@ -37,6 +38,7 @@ typedef struct
   GCancellable      *cancellable;
   GError            *error;
   gboolean           at_end;
+  gboolean           empty;
 } Source;
 
 /* What one pass over an inner stream keeps between its entries. */
@@ -70,25 +72,6 @@ typedef enum
   OPEN_FAILED,
 } OpenResult;
 
-typedef struct
-{
-  const char *name;
-  int         code;
-} FilterName;
-
-/* The compression-filter names the backup tool accepts, and the data
- * format each one writes. */
-static const FilterName filters[] = {
-  { "gzip", ARCHIVE_FILTER_GZIP },
-  { "pigz", ARCHIVE_FILTER_GZIP },
-  { "bzip2", ARCHIVE_FILTER_BZIP2 },
-  { "pbzip2", ARCHIVE_FILTER_BZIP2 },
-  { "xz", ARCHIVE_FILTER_XZ },
-  { "lzma", ARCHIVE_FILTER_LZMA },
-  { "zstd", ARCHIVE_FILTER_ZSTD },
-  { "zstdmt", ARCHIVE_FILTER_ZSTD },
-};
-
 static la_ssize_t
 source_read_cb (struct archive *a,
                 void           *user_data,
@@ -115,32 +98,22 @@ source_read_cb (struct archive *a,
 
   if (n == 0)
     source->at_end = TRUE;
+  else
+    source->empty = FALSE;
 
   return n;
 }
 
+/* Only the named filter, in process: never an external program, never a
+ * format guessed from hostile bytes. */
 static struct archive *
 inner_reader_new (const char  *compression_filter,
                   GError     **error)
 {
   struct archive *a = archive_read_new ();
-  int code = ARCHIVE_FILTER_NONE;
 
-  if (compression_filter != NULL)
+  if (compression_filter != NULL && !qr_compression_enable (a, compression_filter, error))
     {
-      code = -1;
-      for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
-        if (g_str_equal (filters[i].name, compression_filter))
-          code = filters[i].code;
-    }
-
-  /* Only the named filter, in process: never an external program, never a
-   * format guessed from hostile bytes. */
-  if (code < 0 || (code != ARCHIVE_FILTER_NONE && archive_read_append_filter (a, code) != ARCHIVE_OK))
-    {
-      g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
-                   _("This backup is compressed with “%s”, which this program cannot read."),
-                   compression_filter);
       archive_read_free (a);
       return NULL;
     }
@@ -1022,7 +995,7 @@ qr_extract_stream (QrExtractJob       *job,
                    GCancellable       *cancellable,
                    GError            **error)
 {
-  Source source = { read_func, user_data, cancellable, NULL, FALSE };
+  Source source = { read_func, user_data, cancellable, NULL, FALSE, TRUE };
   Extraction x = { job, &source, NULL, NULL, FALSE };
   struct archive_entry *entry;
   NameCheck check;
@@ -1047,6 +1020,21 @@ qr_extract_stream (QrExtractJob       *job,
   if (archive_read_open (x.archive, &source, NULL, source_read_cb, NULL) != ARCHIVE_OK)
     {
       set_stream_error (error, &source, x.archive, job->series_path);
+      goto out;
+    }
+
+  /* Only a stream with nothing at all in it lacks its chunks; data in
+   * another format is damage, however short. */
+  if (!qr_compression_found (x.archive, job->compression_filter))
+    {
+      archive_set_error (x.archive, EINVAL, "not %s data",
+                         job->compression_filter ? job->compression_filter : "tar");
+      if (source.empty)
+        set_stream_error (error, &source, x.archive, job->series_path);
+      else
+        g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                     _("The data of “%s” cannot be unpacked (%s): the backup is damaged."),
+                     job->series_path, archive_error_string (x.archive));
       goto out;
     }
 
@@ -1101,6 +1089,7 @@ qr_extract_single_file_from_memory (GBytes      *stream,
     return NULL;
 
   if (archive_read_open_memory (a, bytes, len) != ARCHIVE_OK ||
+      !qr_compression_found (a, compression_filter) ||
       archive_read_next_header (a, &entry) != ARCHIVE_OK ||
       g_strcmp0 (archive_entry_pathname (entry), member_name) != 0 ||
       archive_entry_filetype (entry) != AE_IFREG ||

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qr-compression.h"
 #include "qr-error.h"
 #include "qr-header.h"
 
@@ -35,13 +36,6 @@ static const char * const key_names[N_KEYS] = {
   [KEY_HMAC_ALGORITHM] = "hmac-algorithm",
   [KEY_CRYPTO_ALGORITHM] = "crypto-algorithm",
   [KEY_BACKUP_ID] = "backup-id",
-};
-
-/* The programs a backup may name as its compression filter. The value ends
- * up choosing a decompressor, so anything else is refused rather than
- * guessed at. */
-static const char * const compression_filters[] = {
-  "gzip", "bzip2", "xz", "lzma", "pigz", "pbzip2", "zstd", "zstdmt",
 };
 
 static void
@@ -304,21 +298,6 @@ check_string_values (char    *values[N_KEYS],
   return TRUE;
 }
 
-static gboolean
-check_compression_filter (const char  *filter,
-                          GError     **error)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (compression_filters); i++)
-    if (g_str_equal (filter, compression_filters[i]))
-      return TRUE;
-
-  g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
-               _("This backup was compressed with “%s”, which this program cannot read."),
-               filter);
-
-  return FALSE;
-}
-
 static QrHeader *
 build_header (char    *values[N_KEYS],
               GError **error)
@@ -342,7 +321,7 @@ build_header (char    *values[N_KEYS],
                                    ? g_strdup (values[KEY_COMPRESSION_FILTER])
                                    : g_strdup ("gzip");
 
-      if (!check_compression_filter (header->compression_filter, error))
+      if (!qr_compression_check (header->compression_filter, error))
         return NULL;
     }
 
