@@ -73,7 +73,10 @@ static const char * const r3_attributes[N_FIELDS] = {
   [FIELD_SIZE] = "backup_size",
 };
 
-/* R3 labels are names only; these are the colours Qubes gives them. */
+/* The labels every Qubes release has, in the order of their ids
+ * ("label-1" in R4, 1 in R3) and with the colours Qubes gives them. R3
+ * names a qube's label, R4 refers to its <labels> by id, and the backups
+ * of released R4.x systems write the name there too. */
 static const struct
 {
   const char *name;
@@ -223,22 +226,96 @@ parse_color (const char *value)
   return g_strconcat ("#", hex, NULL);
 }
 
-static const char *
-standard_label_color (const char *name)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (standard_labels); i++)
-    if (g_strcmp0 (name, standard_labels[i].name) == 0)
-      return standard_labels[i].color;
-
-  return NULL;
-}
-
 static gboolean
 is_label_name (const char *name)
 {
   gsize len = strlen (name);
 
   return len > 0 && len <= MAX_LABEL_LEN && is_one_of (name, LETTERS DIGITS "_-");
+}
+
+/* The standard label with the id "label-N" or "N", or NULL. */
+static int
+standard_label_by_id (const char *value)
+{
+  const char *number = g_str_has_prefix (value, "label-") ? value + strlen ("label-") : value;
+  guint64 id;
+
+  if (!is_number (number, G_N_ELEMENTS (standard_labels), &id) || id == 0)
+    return -1;
+
+  return id - 1;
+}
+
+static int
+standard_label_by_name (const char *value)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (standard_labels); i++)
+    if (g_str_equal (value, standard_labels[i].name))
+      return i;
+
+  return -1;
+}
+
+/* The document's label with the id or the name @value, or NULL. */
+static Label *
+lookup_label (GHashTable *labels,
+              const char *value)
+{
+  GHashTableIter iter;
+  Label *label;
+
+  if (labels == NULL)
+    return NULL;
+
+  if ((label = g_hash_table_lookup (labels, value)) != NULL)
+    return label;
+
+  g_hash_table_iter_init (&iter, labels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &label))
+    if (g_str_equal (label->name, value))
+      return label;
+
+  return NULL;
+}
+
+/* Gives @qube the label @value stands for: an id or a name of the
+ * document's <labels> (NULL in R3), then of the standard labels. R3 keeps
+ * any other name, without a colour; any other value refers to nothing. */
+static void
+apply_label (QrQube      *qube,
+             const char  *value,
+             GHashTable  *labels)
+{
+  Label *label;
+  int standard;
+
+  if (value == NULL)
+    return;
+
+  label = lookup_label (labels, value);
+
+  if (label != NULL)
+    {
+      qr_qube_set_label (qube, label->name);
+      qr_qube_set_label_color (qube, label->color);
+      return;
+    }
+
+  standard = standard_label_by_name (value);
+  if (standard < 0)
+    standard = standard_label_by_id (value);
+
+  if (standard >= 0)
+    {
+      qr_qube_set_label (qube, standard_labels[standard].name);
+      qr_qube_set_label_color (qube, standard_labels[standard].color);
+    }
+  else if (labels == NULL && is_label_name (value) && !is_one_of (value, DIGITS)
+           && !g_str_has_prefix (value, "label-"))
+    {
+      qr_qube_set_label (qube, value);
+    }
 }
 
 /* A qube's folder: "vm12/" in R4, "appvms/work" in R3 (R4 backups of R3
@@ -526,24 +603,6 @@ read_r4_global_property (xmlNode    *root,
   return NULL;
 }
 
-static void
-apply_r4_label (QrQube      *qube,
-                const char  *label_id,
-                GHashTable  *labels)
-{
-  Label *label;
-
-  if (label_id == NULL)
-    return;
-
-  label = g_hash_table_lookup (labels, label_id);
-  if (label == NULL)
-    return;
-
-  qr_qube_set_label (qube, label->name);
-  qr_qube_set_label_color (qube, label->color);
-}
-
 /* A qube based on the default template may leave its template out. */
 static void
 apply_r4_template (QrQube      *qube,
@@ -632,7 +691,7 @@ read_r4_domain (xmlNode     *domain,
     {
       g_auto(GStrv) volumes = read_r4_saved_volumes (domain);
 
-      apply_r4_label (qube, values[FIELD_LABEL], labels);
+      apply_label (qube, values[FIELD_LABEL], labels);
       apply_r4_template (qube, values[FIELD_TEMPLATE], default_template, default_dispvm);
       qr_qube_set_saved_volumes (qube, (const char * const *) volumes);
     }
@@ -726,7 +785,6 @@ read_r3_domain (xmlNode     *node,
   char *values[N_FIELDS] = { NULL, };
   g_autoptr(QrQube) qube = NULL;
   const char *klass = NULL;
-  const char *color;
   gboolean ok = FALSE;
 
   for (guint i = 0; i < N_FIELDS; i++)
@@ -748,12 +806,7 @@ read_r3_domain (xmlNode     *node,
   if (qube == NULL || !collection_add (collection, qube, error))
     goto out;
 
-  if (values[FIELD_LABEL] != NULL && is_label_name (values[FIELD_LABEL]))
-    {
-      color = standard_label_color (values[FIELD_LABEL]);
-      qr_qube_set_label (qube, values[FIELD_LABEL]);
-      qr_qube_set_label_color (qube, color);
-    }
+  apply_label (qube, values[FIELD_LABEL], NULL);
 
   if (values[FIELD_TEMPLATE] != NULL)
     g_hash_table_insert (template_qids, qube, g_steal_pointer (&values[FIELD_TEMPLATE]));

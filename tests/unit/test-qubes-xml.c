@@ -326,6 +326,67 @@ test_unknown_label (void)
   g_assert_null (qr_qube_get_label (qube));
 }
 
+/* Backups of released R4.x systems write the label's name where the
+ * label's id belongs; R3 writes names, and ids are numbers there. */
+static void
+test_label_names_and_ids (void)
+{
+  static const char *standard[][2] = {
+    { "red", "#cc0000" }, { "orange", "#f57900" }, { "yellow", "#edd400" },
+    { "green", "#73d216" }, { "gray", "#555753" }, { "blue", "#3465a4" },
+    { "purple", "#75507b" }, { "black", "#000000" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) qubes = NULL;
+  g_autoptr(GPtrArray) r3 = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (standard); i++)
+    {
+      g_autofree char *by_name = g_strdup_printf ("<qubes><domains>" DOMAIN ("AppVM",
+                                                  PROP ("name", "a") PROP ("label", "%s"), "")
+                                                  "</domains></qubes>", standard[i][0]);
+      g_autofree char *by_id = g_strdup_printf ("<QubesVmCollection><QubesAppVm name=\"a\" "
+                                                "qid=\"3\" label=\"%u\"/>"
+                                                "</QubesVmCollection>", i + 1);
+      g_autoptr(GPtrArray) named = parse (by_name, &error);
+      g_autoptr(GPtrArray) numbered = NULL;
+
+      g_assert_no_error (error);
+      numbered = parse (by_id, &error);
+      g_assert_no_error (error);
+      assert_qube (g_ptr_array_index (named, 0), "AppVM", 0, standard[i][0], standard[i][1], NULL);
+      assert_qube (g_ptr_array_index (numbered, 0), "StandaloneVM", 3, standard[i][0],
+                   standard[i][1], NULL);
+    }
+
+  qubes = parse ("<qubes><labels>"
+                 "<label color=\"0x73d216\" id=\"label-4\">green</label>"
+                 "<label color=\"0xff2400\" id=\"label-9\">scarlet</label>"
+                 "</labels><domains>"
+                 DOMAIN ("AppVM", PROP ("name", "by-table-name") PROP ("label", "scarlet"), "")
+                 DOMAIN ("AppVM", PROP ("name", "by-standard-name") PROP ("label", "blue"), "")
+                 DOMAIN ("AppVM", PROP ("name", "by-standard-id") PROP ("label", "label-2"), "")
+                 DOMAIN ("AppVM", PROP ("name", "unknown") PROP ("label", "mauve"), "")
+                 DOMAIN ("AppVM", PROP ("name", "beyond") PROP ("label", "label-10"), "")
+                 "</domains></qubes>", &error);
+  g_assert_no_error (error);
+  assert_qube (find_qube (qubes, "by-table-name"), "AppVM", 0, "scarlet", "#ff2400", NULL);
+  assert_qube (find_qube (qubes, "by-standard-name"), "AppVM", 0, "blue", "#3465a4", NULL);
+  assert_qube (find_qube (qubes, "by-standard-id"), "AppVM", 0, "orange", "#f57900", NULL);
+  assert_qube (find_qube (qubes, "unknown"), "AppVM", 0, NULL, NULL, NULL);
+  assert_qube (find_qube (qubes, "beyond"), "AppVM", 0, NULL, NULL, NULL);
+
+  r3 = parse ("<QubesVmCollection>"
+              "<QubesAppVm name=\"a\" qid=\"3\" label=\"label-6\"/>"
+              "<QubesAppVm name=\"b\" qid=\"4\" label=\"0\"/>"
+              "<QubesAppVm name=\"c\" qid=\"5\" label=\"../x\"/>"
+              "</QubesVmCollection>", &error);
+  g_assert_no_error (error);
+  assert_qube (find_qube (r3, "a"), "StandaloneVM", 3, "blue", "#3465a4", NULL);
+  assert_qube (find_qube (r3, "b"), "StandaloneVM", 4, NULL, NULL, NULL);
+  assert_qube (find_qube (r3, "c"), "StandaloneVM", 5, NULL, NULL, NULL);
+}
+
 static void
 test_dom0_name (void)
 {
@@ -712,6 +773,7 @@ main (int   argc,
   g_test_add_func ("/qr/qubes-xml/r4-defaults", test_r4_defaults);
   g_test_add_func ("/qr/qubes-xml/included-values", test_included_values);
   g_test_add_func ("/qr/qubes-xml/unknown-label", test_unknown_label);
+  g_test_add_func ("/qr/qubes-xml/label-names-and-ids", test_label_names_and_ids);
   g_test_add_func ("/qr/qubes-xml/dom0-name", test_dom0_name);
   g_test_add_func ("/qr/qubes-xml/duplicate-names", test_duplicate_names);
   g_test_add_func ("/qr/qubes-xml/duplicate-properties", test_duplicate_properties);
