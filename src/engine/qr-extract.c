@@ -51,6 +51,9 @@ typedef struct
    * "user", or "" when the series is the whole folder (a template). */
   char            *series;
   gboolean         saw_series;
+  /* The series' own entry is a symbolic link: R2 and R3.0 kept a qube's
+   * icon.png as the link it was. It is restored, but is no file to open. */
+  gboolean         series_is_link;
 } Extraction;
 
 /* Why a name in an inner tar cannot be mapped into the qube's folder. */
@@ -936,7 +939,7 @@ extract_entry (Extraction            *x,
 
   /* Where the series' own file belongs, nothing else may stand. */
   if (is_series && x->job->kind == QR_EXTRACT_SINGLE_FILE && !hardlink
-      && type != AE_IFREG && type != AE_IFDIR)
+      && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
     {
       set_unsafe_error (error, x->job->series_path, pathname, _("not a regular file"));
       return FALSE;
@@ -954,6 +957,7 @@ extract_entry (Extraction            *x,
     return FALSE;
 
   x->saw_series = x->saw_series || is_series;
+  x->series_is_link = x->series_is_link || (is_series && !hardlink && type == AE_IFLNK);
 
   /* A series that is the qube's whole folder (a template's) lists the
    * files at its top. */
@@ -996,7 +1000,7 @@ qr_extract_stream (QrExtractJob       *job,
                    GError            **error)
 {
   Source source = { read_func, user_data, cancellable, NULL, FALSE, TRUE };
-  Extraction x = { job, &source, NULL, NULL, FALSE };
+  Extraction x = { job, &source, NULL, NULL, FALSE, FALSE };
   struct archive_entry *entry;
   NameCheck check;
   gboolean ret = FALSE;
@@ -1058,7 +1062,7 @@ qr_extract_stream (QrExtractJob       *job,
       goto out;
     }
 
-  if (x.series[0] != '\0')
+  if (x.series[0] != '\0' && !x.series_is_link)
     g_ptr_array_add (job->files, g_strdup (x.series));
 
   ret = drain_source (&source, error);
