@@ -26,6 +26,7 @@
 #define HOLE_GRANULARITY 4096
 #define MAX_PATH_LENGTH  4096
 #define COPY_BUFFER_SIZE (1024 * 1024)
+#define END_OF_ARCHIVE   1024
 
 /* No qube's disk is a petabyte: a size beyond this (a sparse map claiming
  * 2^62 bytes, say) is damage, not a reason to fill the destination. */
@@ -38,7 +39,11 @@ typedef struct
   GCancellable      *cancellable;
   GError            *error;
   gboolean           at_end;
-  gboolean           empty;
+  /* The last bytes given to libarchive, none for an empty stream: an
+   * uncompressed tar that stops without its two zero blocks was cut
+   * short. */
+  guint8             tail[END_OF_ARCHIVE];
+  gsize              tail_len;
 } Source;
 
 /* What one pass over an inner stream keeps between its entries. */
@@ -75,6 +80,19 @@ typedef enum
   OPEN_FAILED,
 } OpenResult;
 
+static void
+keep_tail (Source     *source,
+           const void *buffer,
+           gsize       n)
+{
+  gsize keep = MIN (n, END_OF_ARCHIVE);
+  gsize old = MIN (source->tail_len, END_OF_ARCHIVE - keep);
+
+  memmove (source->tail, source->tail + source->tail_len - old, old);
+  memcpy (source->tail + old, (const guint8 *) buffer + n - keep, keep);
+  source->tail_len = old + keep;
+}
+
 static la_ssize_t
 source_read_cb (struct archive *a,
                 void           *user_data,
@@ -102,7 +120,7 @@ source_read_cb (struct archive *a,
   if (n == 0)
     source->at_end = TRUE;
   else
-    source->empty = FALSE;
+    keep_tail (source, *buffer, n);
 
   return n;
 }
@@ -999,7 +1017,7 @@ qr_extract_stream (QrExtractJob       *job,
                    GCancellable       *cancellable,
                    GError            **error)
 {
-  Source source = { read_func, user_data, cancellable, NULL, FALSE, TRUE };
+  Source source = { read_func, user_data, cancellable, NULL, FALSE };
   Extraction x = { job, &source, NULL, NULL, FALSE, FALSE };
   struct archive_entry *entry;
   NameCheck check;
@@ -1033,7 +1051,7 @@ qr_extract_stream (QrExtractJob       *job,
     {
       archive_set_error (x.archive, EINVAL, "not %s data",
                          job->compression_filter ? job->compression_filter : "tar");
-      if (source.empty)
+      if (source.tail_len == 0)
         set_stream_error (error, &source, x.archive, job->series_path);
       else
         g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
@@ -1049,6 +1067,16 @@ qr_extract_stream (QrExtractJob       *job,
     }
 
   if (r != ARCHIVE_EOF)
+    {
+      set_stream_error (error, &source, x.archive, job->series_path);
+      goto out;
+    }
+
+  /* libarchive takes the end of its input for the end of the archive; a
+   * tar cut between two members ends in the data of the last one, a whole
+   * one in its two zero blocks. A compressor notices a cut itself. */
+  if (job->compression_filter == NULL && source.at_end
+      && (source.tail_len < END_OF_ARCHIVE || !is_zero (source.tail, END_OF_ARCHIVE)))
     {
       set_stream_error (error, &source, x.archive, job->series_path);
       goto out;

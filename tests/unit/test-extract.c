@@ -826,6 +826,41 @@ test_truncated_stream (Fixture       *fixture,
   g_assert_cmpuint (g_strv_length (names), ==, 0);
 }
 
+/* A plain tar cut between two members reads like a shorter archive: only
+ * its missing zero blocks tell. */
+static void
+test_cut_between_members (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(Tar) tar = tar_new_gnu ();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  QrExtractJob job = { 0 };
+  Reader reader = { NULL, 0, 0, 700 };
+
+  tar_add (tar, "dom0-home/user/a", AE_IFREG, "first", 5);
+  tar_add (tar, "dom0-home/user/b", AE_IFREG, "second", 6);
+  g_assert_cmpint (archive_write_close (tar->writer), ==, ARCHIVE_OK);
+
+  /* Two members of a header and one data block each. */
+  reader.data = tar->data;
+  reader.len = 4 * 512;
+  job.kind = QR_EXTRACT_TREE;
+  job.series_path = "dom0-home/user";
+  job.strip_prefix = "dom0-home/";
+  job.dir_fd = -1;
+  job.files = files;
+  g_assert_false (qr_extract_stream (&job, read_cb, &reader, NULL, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_TRUNCATED);
+  g_clear_error (&error);
+
+  /* With its end, the same archive is whole. */
+  reader.len = 6 * 512;
+  reader.pos = 0;
+  g_assert_true (qr_extract_stream (&job, read_cb, &reader, NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_unknown_filter (Fixture       *fixture,
                      gconstpointer  data)
@@ -899,6 +934,7 @@ main (int   argc,
   ADD ("/qr/extract/write-through-symlink", test_write_through_symlink, NULL);
   ADD ("/qr/extract/duplicate-name", test_duplicate_name, NULL);
   ADD ("/qr/extract/truncated-stream", test_truncated_stream, NULL);
+  ADD ("/qr/extract/cut-between-members", test_cut_between_members, NULL);
   ADD ("/qr/extract/unknown-filter", test_unknown_filter, NULL);
   ADD ("/qr/extract/wrong-filter", test_wrong_filter, NULL);
 
