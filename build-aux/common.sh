@@ -57,6 +57,10 @@ prog:bzip2                  bzip2              bzip2                  bzip2     
 prog:xz                     xz-utils           xz                     xz               xz
 prog:lzma                   lzma               xz-lzma-compat         xz               xz
 prog:zstd                   zstd               zstd                   zstd             zstd
+prog:lz4                    lz4                lz4                    lz4              lz4
+prog:lzip                   lzip               lzip                   lzip             lzip
+prog:compress               ncompress          ncompress              ncompress        ncompress
+prog:lzop                   lzop               lzop                   lzop             lzop
 prog:mkfs.ext4              e2fsprogs          e2fsprogs              e2fsprogs        e2fsprogs
 prog:sgdisk                 gdisk              gdisk                  gptfdisk         gptfdisk
 prog:xvfb-run               xvfb               xorg-x11-server-Xvfb   xorg-server-xvfb xvfb-run

@@ -39,7 +39,8 @@ print_qubes (QrBackup *backup)
   GListModel *qubes = qr_backup_get_qubes (backup);
   guint n = g_list_model_get_n_items (qubes);
 
-  g_print ("\n%-24s %-14s %-8s %-24s %10s\n", _("QUBE"), _("TYPE"), _("LABEL"), _("TEMPLATE"),
+  /* Qube names have up to 31 characters. */
+  g_print ("\n%-31s %-14s %-8s %-31s %10s\n", _("QUBE"), _("TYPE"), _("LABEL"), _("TEMPLATE"),
            _("SIZE"));
   for (guint i = 0; i < n; i++)
     {
@@ -49,7 +50,7 @@ print_qubes (QrBackup *backup)
       if (!qr_qube_get_included (qube))
         continue;
 
-      g_print ("%-24s %-14s %-8s %-24s %10s\n", qr_qube_get_name (qube),
+      g_print ("%-31s %-14s %-8s %-31s %10s\n", qr_qube_get_name (qube),
                qr_qube_get_klass (qube) ? qr_qube_get_klass (qube) : "",
                qr_qube_get_label (qube) ? qr_qube_get_label (qube) : "",
                qr_qube_get_template (qube) ? qr_qube_get_template (qube) : "",

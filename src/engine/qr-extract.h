@@ -20,22 +20,39 @@ typedef gssize (*QrExtractReadFunc) (gpointer      user_data,
 
 typedef enum
 {
-  /* The stream holds exactly one regular file, named like the series. */
+  /* The stream holds the series' own entry, a regular file or a folder
+   * (such as "vm4/apps.templates/"), named like the series. */
   QR_EXTRACT_SINGLE_FILE,
   /* The stream holds a directory tree below the series' name. */
   QR_EXTRACT_TREE,
 } QrExtractKind;
 
+/* One inner stream to unpack. Every entry must lie inside the qube's
+ * folder, @strip_prefix ("vm12/", "dom0-home/"), which is dropped from its
+ * name; @dir_fd is that folder in the destination, or -1 to only check the
+ * stream. The caller owns the arrays and the strings. */
 typedef struct
 {
   QrExtractKind  kind;
   const char    *compression_filter;
   const char    *series_path;
   const char    *strip_prefix;
+  /* The writer's `tar --xform s:^<xform_base>:<xform_prefix>\0:` also
+   * rewrote symbolic-link targets that begin like <xform_base> (a basic
+   * regular expression; "." for a template's folder matches any first
+   * character). Such targets get their first form back. NULL: the writer
+   * left targets alone. */
+  const char    *xform_prefix;
+  const char    *xform_base;
   int            dir_fd;
   guint64        bytes_written;
   guint64        apparent_size;
+  /* Paths inside the qube's folder of what the series restored. */
   GPtrArray     *files;
+  /* Sentences for the report about entries restored differently from the
+   * backup (a hard link as a copy) or left out (device files, sockets).
+   * May be NULL. */
+  GPtrArray     *notes;
 } QrExtractJob;
 
 gboolean        qr_extract_stream     (QrExtractJob       *job,

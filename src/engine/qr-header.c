@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "qr-compression.h"
 #include "qr-error.h"
 #include "qr-header.h"
 
@@ -27,6 +28,10 @@ typedef enum
   N_KEYS,
 } HeaderKey;
 
+/* What the restore of R3.2 assumed when a header left them out. */
+#define DEFAULT_HMAC_ALGORITHM   "SHA512"
+#define DEFAULT_CRYPTO_ALGORITHM "aes-256-cbc"
+
 static const char * const key_names[N_KEYS] = {
   [KEY_VERSION] = "version",
   [KEY_ENCRYPTED] = "encrypted",
@@ -35,13 +40,6 @@ static const char * const key_names[N_KEYS] = {
   [KEY_HMAC_ALGORITHM] = "hmac-algorithm",
   [KEY_CRYPTO_ALGORITHM] = "crypto-algorithm",
   [KEY_BACKUP_ID] = "backup-id",
-};
-
-/* The programs a backup may name as its compression filter. The value ends
- * up choosing a decompressor, so anything else is refused rather than
- * guessed at. */
-static const char * const compression_filters[] = {
-  "gzip", "bzip2", "xz", "lzma", "pigz", "pbzip2", "zstd", "zstdmt",
 };
 
 static void
@@ -242,7 +240,6 @@ parse_version (const char  *value,
 static gboolean
 check_required (char        *values[N_KEYS],
                 guint        version,
-                gboolean     encrypted,
                 gboolean     compressed,
                 GError     **error)
 {
@@ -251,17 +248,14 @@ check_required (char        *values[N_KEYS],
 
   required[n_required++] = KEY_ENCRYPTED;
   required[n_required++] = KEY_COMPRESSED;
-  required[n_required++] = KEY_HMAC_ALGORITHM;
 
+  /* Older restores took the rest from their defaults. */
   if (version >= 4)
     {
+      required[n_required++] = KEY_HMAC_ALGORITHM;
       required[n_required++] = KEY_BACKUP_ID;
       if (compressed)
         required[n_required++] = KEY_COMPRESSION_FILTER;
-    }
-  else if (encrypted)
-    {
-      required[n_required++] = KEY_CRYPTO_ALGORITHM;
     }
 
   for (guint i = 0; i < n_required; i++)
@@ -304,21 +298,6 @@ check_string_values (char    *values[N_KEYS],
   return TRUE;
 }
 
-static gboolean
-check_compression_filter (const char  *filter,
-                          GError     **error)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (compression_filters); i++)
-    if (g_str_equal (filter, compression_filters[i]))
-      return TRUE;
-
-  g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
-               _("This backup was compressed with “%s”, which this program cannot read."),
-               filter);
-
-  return FALSE;
-}
-
 static QrHeader *
 build_header (char    *values[N_KEYS],
               GError **error)
@@ -331,27 +310,82 @@ build_header (char    *values[N_KEYS],
   header->encrypted = values[KEY_ENCRYPTED] != NULL && parse_boolean (values[KEY_ENCRYPTED]);
   header->compressed = values[KEY_COMPRESSED] != NULL && parse_boolean (values[KEY_COMPRESSED]);
 
-  if (!check_required (values, header->version, header->encrypted, header->compressed, error)
+  if (!check_required (values, header->version, header->compressed, error)
       || !check_string_values (values, error))
     return NULL;
 
-  if (header->compressed)
-    {
-      /* Format 3 backups always used gzip unless they said otherwise. */
-      header->compression_filter = values[KEY_COMPRESSION_FILTER] != NULL
-                                   ? g_strdup (values[KEY_COMPRESSION_FILTER])
-                                   : g_strdup ("gzip");
-
-      if (!check_compression_filter (header->compression_filter, error))
-        return NULL;
-    }
-
-  header->hmac_algorithm = g_strdup (values[KEY_HMAC_ALGORITHM]);
+  header->hmac_algorithm = g_strdup (values[KEY_HMAC_ALGORITHM] != NULL
+                                     ? values[KEY_HMAC_ALGORITHM]
+                                     : DEFAULT_HMAC_ALGORITHM);
   header->backup_id = g_strdup (values[KEY_BACKUP_ID]);
   if (header->version < 4)
-    header->crypto_algorithm = g_strdup (values[KEY_CRYPTO_ALGORITHM]);
+    header->crypto_algorithm = g_strdup (values[KEY_CRYPTO_ALGORITHM] != NULL
+                                         ? values[KEY_CRYPTO_ALGORITHM]
+                                         : DEFAULT_CRYPTO_ALGORITHM);
+
+  if (!header->compressed)
+    return g_steal_pointer (&header);
+
+  /* Version 2 had no filter to name: its chunks went through gzip, or
+   * through `openssl enc -z` when encrypted too. Version 3 used gzip
+   * unless it said otherwise. */
+  if (header->version == 2)
+    header->compression_filter = g_strdup (header->encrypted ? QR_HEADER_ZLIB : "gzip");
+  else if (values[KEY_COMPRESSION_FILTER] != NULL)
+    header->compression_filter = g_strdup (values[KEY_COMPRESSION_FILTER]);
+  else
+    header->compression_filter = g_strdup ("gzip");
+
+  if (header->version > 2 && !qr_compression_check (header->compression_filter, error))
+    return NULL;
 
   return g_steal_pointer (&header);
+}
+
+/**
+ * qr_header_new_headerless:
+ * @first_chunk: the verified bytes of "qubes.xml.000"
+ * @hmac_algorithm: the digest its ".hmac" file was found to use
+ *
+ * A backup of R2-Beta3 had no header, and begins with "qubes.xml.000"
+ * (%QR_HEADER_HEADERLESS_FIRST_MEMBER). It is format 2, encrypted and
+ * compressed as that chunk's first bytes show: "Salted__" from `openssl
+ * enc`, a zlib stream from `openssl enc -z`, gzip's magic, or else the
+ * plain tar of "qubes.xml".
+ */
+QrHeader *
+qr_header_new_headerless (const guint8 *first_chunk,
+                          gsize         len,
+                          const char   *hmac_algorithm)
+{
+  static const guint8 gzip_magic[] = { 0x1f, 0x8b };
+  QrHeader *header;
+
+  g_return_val_if_fail (first_chunk != NULL || len == 0, NULL);
+  g_return_val_if_fail (hmac_algorithm != NULL, NULL);
+
+  header = g_new0 (QrHeader, 1);
+  header->version = 2;
+  header->hmac_algorithm = g_strdup (hmac_algorithm);
+  header->crypto_algorithm = g_strdup (DEFAULT_CRYPTO_ALGORITHM);
+
+  if (len >= 8 && memcmp (first_chunk, "Salted__", 8) == 0)
+    {
+      header->encrypted = TRUE;
+    }
+  else if (len >= 2 && first_chunk[0] == 0x78 && (first_chunk[0] << 8 | first_chunk[1]) % 31 == 0)
+    {
+      header->encrypted = TRUE;
+      header->compressed = TRUE;
+      header->compression_filter = g_strdup (QR_HEADER_ZLIB);
+    }
+  else if (len >= 2 && memcmp (first_chunk, gzip_magic, 2) == 0)
+    {
+      header->compressed = TRUE;
+      header->compression_filter = g_strdup ("gzip");
+    }
+
+  return header;
 }
 
 QrHeader *

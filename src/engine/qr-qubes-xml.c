@@ -44,6 +44,7 @@ typedef enum
   FIELD_CONTENT,
   FIELD_PATH,
   FIELD_SIZE,
+  FIELD_DIR_PATH,
   N_FIELDS,
 } Field;
 
@@ -71,9 +72,16 @@ static const char * const r3_attributes[N_FIELDS] = {
   [FIELD_CONTENT] = "backup_content",
   [FIELD_PATH] = "backup_path",
   [FIELD_SIZE] = "backup_size",
+  [FIELD_DIR_PATH] = "dir_path",
 };
 
-/* R3 labels are names only; these are the colours Qubes gives them. */
+/* Where R1 to R3 kept the qubes' folders, which a format 1 backup copies. */
+#define R3_BASE_DIR "/var/lib/qubes/"
+
+/* The labels every Qubes release has, in the order of their ids
+ * ("label-1" in R4, 1 in R3) and with the colours Qubes gives them. R3
+ * names a qube's label, R4 refers to its <labels> by id, and the backups
+ * of released R4.x systems write the name there too. */
 static const struct
 {
   const char *name;
@@ -103,6 +111,9 @@ typedef struct
   GPtrArray *qubes;
   GHashTable *names;
   GHashTable *paths;
+  /* Set for a format 1 backup, a folder that holds what it copied. */
+  QrQubesXmlFolderFunc folder_exists;
+  gpointer folder_data;
 } Collection;
 
 typedef struct
@@ -223,22 +234,96 @@ parse_color (const char *value)
   return g_strconcat ("#", hex, NULL);
 }
 
-static const char *
-standard_label_color (const char *name)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (standard_labels); i++)
-    if (g_strcmp0 (name, standard_labels[i].name) == 0)
-      return standard_labels[i].color;
-
-  return NULL;
-}
-
 static gboolean
 is_label_name (const char *name)
 {
   gsize len = strlen (name);
 
   return len > 0 && len <= MAX_LABEL_LEN && is_one_of (name, LETTERS DIGITS "_-");
+}
+
+/* The standard label with the id "label-N" or "N", or NULL. */
+static int
+standard_label_by_id (const char *value)
+{
+  const char *number = g_str_has_prefix (value, "label-") ? value + strlen ("label-") : value;
+  guint64 id;
+
+  if (!is_number (number, G_N_ELEMENTS (standard_labels), &id) || id == 0)
+    return -1;
+
+  return id - 1;
+}
+
+static int
+standard_label_by_name (const char *value)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (standard_labels); i++)
+    if (g_str_equal (value, standard_labels[i].name))
+      return i;
+
+  return -1;
+}
+
+/* The document's label with the id or the name @value, or NULL. */
+static Label *
+lookup_label (GHashTable *labels,
+              const char *value)
+{
+  GHashTableIter iter;
+  Label *label;
+
+  if (labels == NULL)
+    return NULL;
+
+  if ((label = g_hash_table_lookup (labels, value)) != NULL)
+    return label;
+
+  g_hash_table_iter_init (&iter, labels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &label))
+    if (g_str_equal (label->name, value))
+      return label;
+
+  return NULL;
+}
+
+/* Gives @qube the label @value stands for: an id or a name of the
+ * document's <labels> (NULL in R3), then of the standard labels. R3 keeps
+ * any other name, without a colour; any other value refers to nothing. */
+static void
+apply_label (QrQube      *qube,
+             const char  *value,
+             GHashTable  *labels)
+{
+  Label *label;
+  int standard;
+
+  if (value == NULL)
+    return;
+
+  label = lookup_label (labels, value);
+
+  if (label != NULL)
+    {
+      qr_qube_set_label (qube, label->name);
+      qr_qube_set_label_color (qube, label->color);
+      return;
+    }
+
+  standard = standard_label_by_name (value);
+  if (standard < 0)
+    standard = standard_label_by_id (value);
+
+  if (standard >= 0)
+    {
+      qr_qube_set_label (qube, standard_labels[standard].name);
+      qr_qube_set_label_color (qube, standard_labels[standard].color);
+    }
+  else if (labels == NULL && is_label_name (value) && !is_one_of (value, DIGITS)
+           && !g_str_has_prefix (value, "label-"))
+    {
+      qr_qube_set_label (qube, value);
+    }
 }
 
 /* A qube's folder: "vm12/" in R4, "appvms/work" in R3 (R4 backups of R3
@@ -526,24 +611,6 @@ read_r4_global_property (xmlNode    *root,
   return NULL;
 }
 
-static void
-apply_r4_label (QrQube      *qube,
-                const char  *label_id,
-                GHashTable  *labels)
-{
-  Label *label;
-
-  if (label_id == NULL)
-    return;
-
-  label = g_hash_table_lookup (labels, label_id);
-  if (label == NULL)
-    return;
-
-  qr_qube_set_label (qube, label->name);
-  qr_qube_set_label_color (qube, label->color);
-}
-
 /* A qube based on the default template may leave its template out. */
 static void
 apply_r4_template (QrQube      *qube,
@@ -632,7 +699,7 @@ read_r4_domain (xmlNode     *domain,
     {
       g_auto(GStrv) volumes = read_r4_saved_volumes (domain);
 
-      apply_r4_label (qube, values[FIELD_LABEL], labels);
+      apply_label (qube, values[FIELD_LABEL], labels);
       apply_r4_template (qube, values[FIELD_TEMPLATE], default_template, default_dispvm);
       qr_qube_set_saved_volumes (qube, (const char * const *) volumes);
     }
@@ -717,6 +784,33 @@ find_r3_class (xmlNode     *node,
   return FALSE;
 }
 
+/* A format 1 backup copied a qube's folder under /var/lib/qubes, and
+ * says nothing else: the qube is in it when its folder is. */
+static void
+find_copied_folder (Collection *collection,
+                    char       *values[N_FIELDS])
+{
+  const char *dir_path = values[FIELD_DIR_PATH];
+  g_autofree char *folder = NULL;
+
+  if (values[FIELD_CONTENT] != NULL || dir_path == NULL || !g_str_has_prefix (dir_path, R3_BASE_DIR))
+    return;
+
+  /* Only the R3 folders ("appvms/work/"), never a "vm12/" of later formats. */
+  folder = normalize_backup_path (dir_path + strlen (R3_BASE_DIR), FALSE);
+  if (folder == NULL || strchr (folder, '/') == folder + strlen (folder) - 1)
+    return;
+
+  /* Asked without its final "/", as the folder it names. */
+  folder[strlen (folder) - 1] = '\0';
+  if (!collection->folder_exists (folder, collection->folder_data))
+    return;
+
+  g_free (values[FIELD_PATH]);
+  values[FIELD_PATH] = g_steal_pointer (&folder);
+  values[FIELD_CONTENT] = g_strdup ("True");
+}
+
 static gboolean
 read_r3_domain (xmlNode     *node,
                 Collection  *collection,
@@ -726,7 +820,6 @@ read_r3_domain (xmlNode     *node,
   char *values[N_FIELDS] = { NULL, };
   g_autoptr(QrQube) qube = NULL;
   const char *klass = NULL;
-  const char *color;
   gboolean ok = FALSE;
 
   for (guint i = 0; i < N_FIELDS; i++)
@@ -744,16 +837,14 @@ read_r3_domain (xmlNode     *node,
       goto out;
     }
 
+  if (collection->folder_exists != NULL && !g_str_equal (klass, "AdminVM"))
+    find_copied_folder (collection, values);
+
   qube = build_qube (klass, values, error);
   if (qube == NULL || !collection_add (collection, qube, error))
     goto out;
 
-  if (values[FIELD_LABEL] != NULL && is_label_name (values[FIELD_LABEL]))
-    {
-      color = standard_label_color (values[FIELD_LABEL]);
-      qr_qube_set_label (qube, values[FIELD_LABEL]);
-      qr_qube_set_label_color (qube, color);
-    }
+  apply_label (qube, values[FIELD_LABEL], NULL);
 
   if (values[FIELD_TEMPLATE] != NULL)
     g_hash_table_insert (template_qids, qube, g_steal_pointer (&values[FIELD_TEMPLATE]));
@@ -917,18 +1008,15 @@ read_document (const char  *data,
   return doc;
 }
 
-GPtrArray *
-qr_qubes_xml_parse (const char  *data,
-                    gsize        len,
-                    GError     **error)
+static GPtrArray *
+parse_collection (Collection  *collection,
+                  const char  *data,
+                  gsize        len,
+                  GError     **error)
 {
-  Collection collection = { NULL, };
   xmlDoc *doc;
   xmlNode *root;
   gboolean ok = FALSE;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len > QR_QUBES_XML_MAX_SIZE)
     {
@@ -946,15 +1034,15 @@ qr_qubes_xml_parse (const char  *data,
   if (doc == NULL)
     return NULL;
 
-  collection.qubes = g_ptr_array_new_with_free_func (g_object_unref);
-  collection.names = g_hash_table_new (g_str_hash, g_str_equal);
-  collection.paths = g_hash_table_new (g_str_hash, g_str_equal);
+  collection->qubes = g_ptr_array_new_with_free_func (g_object_unref);
+  collection->names = g_hash_table_new (g_str_hash, g_str_equal);
+  collection->paths = g_hash_table_new (g_str_hash, g_str_equal);
 
   root = xmlDocGetRootElement (doc);
-  if (root != NULL && is_element (root, "qubes"))
-    ok = read_r4 (root, &collection, error);
+  if (root != NULL && is_element (root, "qubes") && collection->folder_exists == NULL)
+    ok = read_r4 (root, collection, error);
   else if (root != NULL && is_element (root, "QubesVmCollection"))
-    ok = read_r3 (root, &collection, error);
+    ok = read_r3 (root, collection, error);
   else
     set_damaged (error, _("it is not a Qubes configuration."));
 
@@ -962,13 +1050,98 @@ qr_qubes_xml_parse (const char  *data,
 
   if (ok)
     {
-      GPtrArray *qubes = g_steal_pointer (&collection.qubes);
+      GPtrArray *qubes = g_steal_pointer (&collection->qubes);
 
-      collection_clear (&collection);
+      collection_clear (collection);
       return qubes;
     }
 
-  collection_clear (&collection);
+  collection_clear (collection);
 
   return NULL;
+}
+
+GPtrArray *
+qr_qubes_xml_parse (const char  *data,
+                    gsize        len,
+                    GError     **error)
+{
+  Collection collection = { NULL, };
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return parse_collection (&collection, data, len, error);
+}
+
+/**
+ * qr_qubes_xml_parse_folder_backup:
+ * @folder_exists: tells whether the backup holds a folder ("appvms/work")
+ *
+ * Reads the qubes.xml of a format 1 backup (R1, R2-Beta1 and 2): a folder
+ * that holds qubes.xml and copies of the qubes' folders, with no word in
+ * qubes.xml on what was backed up. A qube is in the backup when the
+ * folder of its dir_path is; its backup path is that folder. dom0's home
+ * is the one folder in "dom0-home/": see qr_qubes_xml_set_dom0_home().
+ */
+GPtrArray *
+qr_qubes_xml_parse_folder_backup (const char            *data,
+                                  gsize                  len,
+                                  QrQubesXmlFolderFunc   folder_exists,
+                                  gpointer               user_data,
+                                  GError               **error)
+{
+  Collection collection = { NULL, };
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (folder_exists != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  collection.folder_exists = folder_exists;
+  collection.folder_data = user_data;
+  return parse_collection (&collection, data, len, error);
+}
+
+/**
+ * qr_qubes_xml_set_dom0_home:
+ * @backup_path: "dom0-home/<user>", found from the backup's members
+ *
+ * Puts dom0's home in the list when qubes.xml does not say where it is:
+ * format 1 wrote no backup_path, R3.0-rc1 none for dom0. dom0 is added
+ * when the list lacks it.
+ *
+ * Returns: %FALSE when @backup_path is not a home's, or when qubes.xml
+ *   put dom0's home elsewhere.
+ */
+gboolean
+qr_qubes_xml_set_dom0_home (GPtrArray  *qubes,
+                            const char *backup_path)
+{
+  g_autofree char *path = NULL;
+  QrQube *dom0 = NULL;
+
+  g_return_val_if_fail (qubes != NULL, FALSE);
+  g_return_val_if_fail (backup_path != NULL, FALSE);
+
+  path = normalize_backup_path (backup_path, TRUE);
+  if (path == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < qubes->len && dom0 == NULL; i++)
+    if (qr_qube_is_dom0 (g_ptr_array_index (qubes, i)))
+      dom0 = g_ptr_array_index (qubes, i);
+
+  if (dom0 == NULL)
+    {
+      dom0 = qr_qube_new (QR_QUBE_DOM0_NAME);
+      qr_qube_set_klass (dom0, "AdminVM");
+      g_ptr_array_add (qubes, dom0);
+    }
+
+  if (qr_qube_get_included (dom0))
+    return g_strcmp0 (qr_qube_get_backup_path (dom0), path) == 0;
+
+  qr_qube_set_included (dom0, TRUE);
+  qr_qube_set_backup_path (dom0, path);
+  return TRUE;
 }

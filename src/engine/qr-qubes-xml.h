@@ -21,8 +21,18 @@ G_BEGIN_DECLS
  * "/" ("vm12/", or "appvms/work/" in older backups), dom0's home does not
  * ("dom0-home/user"). Reads both the R4 <qubes> and the R3
  * <QubesVmCollection> formats. */
-GPtrArray *qr_qubes_xml_parse (const char  *data,
-                               gsize        len,
-                               GError     **error);
+typedef gboolean (*QrQubesXmlFolderFunc) (const char *folder,
+                                          gpointer    user_data);
+
+GPtrArray *qr_qubes_xml_parse               (const char            *data,
+                                             gsize                  len,
+                                             GError               **error);
+GPtrArray *qr_qubes_xml_parse_folder_backup (const char            *data,
+                                             gsize                  len,
+                                             QrQubesXmlFolderFunc   folder_exists,
+                                             gpointer               user_data,
+                                             GError               **error);
+gboolean   qr_qubes_xml_set_dom0_home       (GPtrArray             *qubes,
+                                             const char            *backup_path);
 
 G_END_DECLS

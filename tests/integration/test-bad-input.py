@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -252,6 +253,29 @@ def inner_hostile(name, *args, words=()):
         backup = hostile(name, *args)
         expect_failure(backup, DAMAGED, ['unsafe', 'vault', *words], 'vault')
     return test
+
+
+def inner_restored(name, *args, check):
+    """GNU tar entries a real writer makes: vault restores with them."""
+    def test():
+        backup, manifest = ws.backup(name, *args)
+        dest = ws.path('restored-' + name)
+        result = restore(backup, dest, 'vault')
+        assert result.returncode == 0, result.stderr
+        vault = os.path.join(dest, 'vault')
+        image = [q for q in manifest['qubes'] if q['name'] == 'vault'][0]['files']['private.img']
+        assert qrtest.sha256(os.path.join(vault, 'private.img')) == image['sha256']
+        check(vault)
+    return test
+
+
+def is_fifo(vault):
+    assert stat.S_ISFIFO(os.lstat(os.path.join(vault, 'pipe')).st_mode), os.listdir(vault)
+
+
+def is_hard_link(vault):
+    first, second = (os.lstat(os.path.join(vault, n)) for n in ('private.img', 'second.img'))
+    assert first.st_ino == second.st_ino and first.st_nlink == 2, (first, second)
 
 
 def test_symlinks_not_followed():
@@ -624,11 +648,13 @@ tests = [
                                                     'vm99/private.img')),
     ('inner device node', inner_hostile('dev', '--inner-extra', 'chardev:vm14/private.img',
                                         '--inner-extra-first')),
-    ('inner FIFO', inner_hostile('fifo', '--inner-extra', 'fifo:vm14/private.img',
-                                 '--inner-extra-first')),
-    ('inner hard link', inner_hostile('hard', '--inner-extra',
-                                      'hardlink:vm14/private.img:/etc/passwd',
-                                      '--inner-extra-first')),
+    ('inner FIFO', inner_restored('fifo', '--inner-extra', 'fifo:vm14/pipe', check=is_fifo)),
+    ('inner hard link', inner_restored('hard', '--inner-extra',
+                                       'hardlink:vm14/second.img:vm14/private.img',
+                                       check=is_hard_link)),
+    ('inner hard link to /etc/passwd', inner_hostile('hard-out', '--inner-extra',
+                                                     'hardlink:vm14/private.img:/etc/passwd',
+                                                     '--inner-extra-first')),
     ('symlinks restored as links, never followed', test_symlinks_not_followed),
     ('destination fills up', test_disk_full),
     ('cancel removes partial files', test_cancel),

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <archive.h>
 #include <string.h>
 
 #include "qr-error.h"
@@ -327,41 +328,185 @@ test_v3_default_filter (void)
   g_assert_cmpstr (header->crypto_algorithm, ==, "aes-256-cbc");
 }
 
+/* What the restore of R3.2 assumed where a header of format 2 or 3 left
+ * a line out; what encrypted and compressed were came from its options,
+ * and every real header has them. */
 static void
-test_v3_required (void)
+test_old_defaults (void)
 {
-  /* An encrypted format 3 backup must name its cipher. */
-  assert_refused ("version=3\nhmac-algorithm=SHA512\nencrypted=True\ncompressed=True\n",
-                  QR_ERROR_NOT_A_BACKUP);
-  assert_refused ("version=3\ncrypto-algorithm=aes-256-cbc\nencrypted=True\ncompressed=True\n",
-                  QR_ERROR_NOT_A_BACKUP);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrHeader) v3 = parse ("version=3\nencrypted=True\ncompressed=True\n", &error);
+  g_autoptr(QrHeader) plain = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (v3->hmac_algorithm, ==, "SHA512");
+  g_assert_cmpstr (v3->crypto_algorithm, ==, "aes-256-cbc");
+  g_assert_cmpstr (v3->compression_filter, ==, "gzip");
+
+  plain = parse ("version=3\nencrypted=False\ncompressed=False\n"
+                 "compression-filter=gzip\n", &error);
+  g_assert_no_error (error);
+  g_assert_false (plain->encrypted);
+  g_assert_null (plain->compression_filter);
+
+  assert_refused ("version=3\nhmac-algorithm=SHA512\ncompressed=True\n", QR_ERROR_NOT_A_BACKUP);
+  assert_refused ("version=3\nhmac-algorithm=SHA512\nencrypted=True\n", QR_ERROR_NOT_A_BACKUP);
+  assert_refused ("encrypted=True\n", QR_ERROR_NOT_A_BACKUP);
+}
+
+/* Format 3 names the program, any that libarchive reads itself. */
+static void
+test_v3_filters (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrHeader) lz4 = parse (V3_HEADER "compression-filter=lz4\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (lz4->compression_filter, ==, "lz4");
+
+  assert_refused (V3_HEADER "compression-filter=lrzip\n", QR_ERROR_UNSUPPORTED_VERSION);
+}
+
+/* Format 2 (R2) wrote no version and no filter: its chunks went through
+ * gzip, or through `openssl enc -z` when encrypted too. */
+static void
+test_v2 (void)
+{
+  const struct
+  {
+    const char *encrypted;
+    const char *compressed;
+    const char *filter;
+  } cases[] = {
+    { "False", "False", NULL },
+    { "False", "True", "gzip" },
+    { "True", "False", NULL },
+    { "True", "True", QR_HEADER_ZLIB },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("hmac-algorithm=SHA1\ncrypto-algorithm=aes-256-cbc\n"
+                                               "encrypted=%s\ncompressed=%s\n"
+                                               "compression-filter=bzip2\n",
+                                               cases[i].encrypted, cases[i].compressed);
+      g_autoptr(QrHeader) header = parse (text, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (header->version, ==, 2);
+      g_assert_cmpstr (header->compression_filter, ==, cases[i].filter);
+      g_assert_cmpstr (header->hmac_algorithm, ==, "SHA1");
+      g_assert_null (header->backup_id);
+    }
+}
+
+/* R2-Beta3 wrote no header: its first chunk tells. */
+static void
+test_headerless (void)
+{
+  const struct
+  {
+    const char *start;
+    gsize       len;
+    gboolean    encrypted;
+    gboolean    compressed;
+    const char *filter;
+  } cases[] = {
+    { "Salted__\x01\x02\x03\x04\x05\x06\x07\x08", 16, TRUE, FALSE, NULL },
+    { "\x78\x9c\x01\x02", 4, TRUE, TRUE, QR_HEADER_ZLIB },
+    { "\x78\xda\x01\x02", 4, TRUE, TRUE, QR_HEADER_ZLIB },
+    { "\x1f\x8b\x08\x00", 4, FALSE, TRUE, "gzip" },
+    { "qubes.xml\0\0\0", 12, FALSE, FALSE, NULL },
+    /* A tar member named "xml": not a zlib header. */
+    { "xml\0\0\0", 6, FALSE, FALSE, NULL },
+    { "", 0, FALSE, FALSE, NULL },
+  };
+
+  g_assert_cmpstr (QR_HEADER_HEADERLESS_FIRST_MEMBER, ==, "qubes.xml.000");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(QrHeader) header = qr_header_new_headerless ((const guint8 *) cases[i].start,
+                                                             cases[i].len, "SHA256");
+
+      g_test_message ("case %u", i);
+      g_assert_cmpuint (header->version, ==, 2);
+      g_assert_cmpint (header->encrypted, ==, cases[i].encrypted);
+      g_assert_cmpint (header->compressed, ==, cases[i].compressed);
+      g_assert_cmpstr (header->compression_filter, ==, cases[i].filter);
+      g_assert_cmpstr (header->hmac_algorithm, ==, "SHA256");
+      g_assert_cmpstr (header->crypto_algorithm, ==, "aes-256-cbc");
+      g_assert_null (header->backup_id);
+    }
+}
+
+static QrHeader *
+parse_with_filter (const char  *filter,
+                   GError     **error)
+{
+  g_autofree char *text = g_strdup_printf ("version=4\nencrypted=True\ncompressed=True\n"
+                                           "compression-filter=%s\nhmac-algorithm=scrypt\n"
+                                           "backup-id=a\n", filter);
+
+  return parse (text, error);
 }
 
 static void
 test_compression_filters (void)
 {
-  const char *allowed[] = { "gzip", "bzip2", "xz", "lzma", "pigz", "pbzip2", "zstd", "zstdmt" };
+  const char *allowed[] = {
+    "gzip", "bzip2", "xz", "lzma", "pigz", "pbzip2", "zstd", "zstdmt", "lz4", "lzip", "plzip",
+    "pxz", "pixz", "lbzip2", "pzstd", "compress",
+  };
+  /* libarchive reads these only by running the program. */
+  const char *refused[] = { "lrzip", "grzip", "rot13", "GZIP", "gzip-9" };
 
   for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(QrHeader) header = NULL;
-      g_autofree char *text = g_strdup_printf ("version=4\nencrypted=True\ncompressed=True\n"
-                                               "compression-filter=%s\nhmac-algorithm=scrypt\n"
-                                               "backup-id=a\n", allowed[i]);
+      g_autoptr(QrHeader) header = parse_with_filter (allowed[i], &error);
 
-      header = parse (text, &error);
       g_assert_no_error (error);
       g_assert_cmpstr (header->compression_filter, ==, allowed[i]);
     }
 
-  assert_refused_with ("version=4\nencrypted=True\ncompressed=True\ncompression-filter=lz4\n"
-                       "hmac-algorithm=scrypt\nbackup-id=a\n",
-                       QR_ERROR_UNSUPPORTED_VERSION, "lz4");
-  assert_refused ("version=4\nencrypted=True\ncompressed=True\ncompression-filter=GZIP\n"
-                  "hmac-algorithm=scrypt\nbackup-id=a\n", QR_ERROR_UNSUPPORTED_VERSION);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QrHeader) header = parse_with_filter (refused[i], &error);
+      g_autofree char *program = g_strdup_printf ("“%s”", refused[i]);
+      g_autofree char *command = g_strdup_printf ("“%s -d”", refused[i]);
+
+      g_assert_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION);
+      g_assert_null (header);
+      /* The message names the program and the way to undo it. */
+      g_assert_nonnull (strstr (error->message, program));
+      g_assert_nonnull (strstr (error->message, command));
+    }
+
   assert_refused ("version=4\nencrypted=True\ncompressed=True\ncompression-filter=\n"
                   "hmac-algorithm=scrypt\nbackup-id=a\n", QR_ERROR_NOT_A_BACKUP);
+}
+
+/* lzop is read only where libarchive was built with liblzo2. */
+static void
+test_lzop (void)
+{
+  struct archive *probe = archive_read_new ();
+  gboolean in_process = archive_read_support_filter_lzop (probe) == ARCHIVE_OK;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrHeader) header = parse_with_filter ("lzop", &error);
+
+  archive_read_free (probe);
+  if (in_process)
+    {
+      g_assert_no_error (error);
+      return;
+    }
+
+  g_assert_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION);
+  g_assert_nonnull (strstr (error->message, "“lzop -d”"));
 }
 
 static void
@@ -418,8 +563,12 @@ main (int   argc,
   g_test_add_func ("/qr/header/version-not-a-number", test_version_not_a_number);
   g_test_add_func ("/qr/header/v4-required", test_v4_required);
   g_test_add_func ("/qr/header/v3-default-filter", test_v3_default_filter);
-  g_test_add_func ("/qr/header/v3-required", test_v3_required);
+  g_test_add_func ("/qr/header/old-defaults", test_old_defaults);
+  g_test_add_func ("/qr/header/v3-filters", test_v3_filters);
+  g_test_add_func ("/qr/header/v2", test_v2);
+  g_test_add_func ("/qr/header/headerless", test_headerless);
   g_test_add_func ("/qr/header/compression-filters", test_compression_filters);
+  g_test_add_func ("/qr/header/lzop", test_lzop);
   g_test_add_func ("/qr/header/empty", test_empty);
   g_test_add_func ("/qr/header/copy", test_copy);
 

@@ -326,6 +326,67 @@ test_unknown_label (void)
   g_assert_null (qr_qube_get_label (qube));
 }
 
+/* Backups of released R4.x systems write the label's name where the
+ * label's id belongs; R3 writes names, and ids are numbers there. */
+static void
+test_label_names_and_ids (void)
+{
+  static const char *standard[][2] = {
+    { "red", "#cc0000" }, { "orange", "#f57900" }, { "yellow", "#edd400" },
+    { "green", "#73d216" }, { "gray", "#555753" }, { "blue", "#3465a4" },
+    { "purple", "#75507b" }, { "black", "#000000" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) qubes = NULL;
+  g_autoptr(GPtrArray) r3 = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (standard); i++)
+    {
+      g_autofree char *by_name = g_strdup_printf ("<qubes><domains>" DOMAIN ("AppVM",
+                                                  PROP ("name", "a") PROP ("label", "%s"), "")
+                                                  "</domains></qubes>", standard[i][0]);
+      g_autofree char *by_id = g_strdup_printf ("<QubesVmCollection><QubesAppVm name=\"a\" "
+                                                "qid=\"3\" label=\"%u\"/>"
+                                                "</QubesVmCollection>", i + 1);
+      g_autoptr(GPtrArray) named = parse (by_name, &error);
+      g_autoptr(GPtrArray) numbered = NULL;
+
+      g_assert_no_error (error);
+      numbered = parse (by_id, &error);
+      g_assert_no_error (error);
+      assert_qube (g_ptr_array_index (named, 0), "AppVM", 0, standard[i][0], standard[i][1], NULL);
+      assert_qube (g_ptr_array_index (numbered, 0), "StandaloneVM", 3, standard[i][0],
+                   standard[i][1], NULL);
+    }
+
+  qubes = parse ("<qubes><labels>"
+                 "<label color=\"0x73d216\" id=\"label-4\">green</label>"
+                 "<label color=\"0xff2400\" id=\"label-9\">scarlet</label>"
+                 "</labels><domains>"
+                 DOMAIN ("AppVM", PROP ("name", "by-table-name") PROP ("label", "scarlet"), "")
+                 DOMAIN ("AppVM", PROP ("name", "by-standard-name") PROP ("label", "blue"), "")
+                 DOMAIN ("AppVM", PROP ("name", "by-standard-id") PROP ("label", "label-2"), "")
+                 DOMAIN ("AppVM", PROP ("name", "unknown") PROP ("label", "mauve"), "")
+                 DOMAIN ("AppVM", PROP ("name", "beyond") PROP ("label", "label-10"), "")
+                 "</domains></qubes>", &error);
+  g_assert_no_error (error);
+  assert_qube (find_qube (qubes, "by-table-name"), "AppVM", 0, "scarlet", "#ff2400", NULL);
+  assert_qube (find_qube (qubes, "by-standard-name"), "AppVM", 0, "blue", "#3465a4", NULL);
+  assert_qube (find_qube (qubes, "by-standard-id"), "AppVM", 0, "orange", "#f57900", NULL);
+  assert_qube (find_qube (qubes, "unknown"), "AppVM", 0, NULL, NULL, NULL);
+  assert_qube (find_qube (qubes, "beyond"), "AppVM", 0, NULL, NULL, NULL);
+
+  r3 = parse ("<QubesVmCollection>"
+              "<QubesAppVm name=\"a\" qid=\"3\" label=\"label-6\"/>"
+              "<QubesAppVm name=\"b\" qid=\"4\" label=\"0\"/>"
+              "<QubesAppVm name=\"c\" qid=\"5\" label=\"../x\"/>"
+              "</QubesVmCollection>", &error);
+  g_assert_no_error (error);
+  assert_qube (find_qube (r3, "a"), "StandaloneVM", 3, "blue", "#3465a4", NULL);
+  assert_qube (find_qube (r3, "b"), "StandaloneVM", 4, NULL, NULL, NULL);
+  assert_qube (find_qube (r3, "c"), "StandaloneVM", 5, NULL, NULL, NULL);
+}
+
 static void
 test_dom0_name (void)
 {
@@ -701,6 +762,114 @@ test_r3_hostile (void)
   }
 }
 
+/* R3.0-rc1 wrote no backup_* on dom0: its home is found from the
+ * backup's "dom0-home/<user>" members. */
+static void
+test_dom0_home (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) qubes = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  QrQube *dom0;
+
+  qubes = parse ("<QubesVmCollection><QubesAdminVm name=\"dom0\" qid=\"0\" label=\"black\"/>"
+                 "<QubesAppVm name=\"work\" qid=\"5\" template_qid=\"1\" backup_content=\"True\" "
+                 "backup_path=\"vm5\"/></QubesVmCollection>", &error);
+  g_assert_no_error (error);
+  dom0 = find_qube (qubes, "dom0");
+  g_assert_false (qr_qube_get_included (dom0));
+
+  g_assert_false (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/../etc"));
+  g_assert_false (qr_qubes_xml_set_dom0_home (qubes, "vm0/"));
+  g_assert_false (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/a/b"));
+  g_assert_false (qr_qube_get_included (dom0));
+
+  g_assert_true (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/user"));
+  assert_backup (dom0, TRUE, "dom0-home/user", 0);
+  g_assert_cmpuint (qubes->len, ==, 2);
+
+  /* One home only; the same one again changes nothing. */
+  g_assert_true (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/user/"));
+  g_assert_false (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/other"));
+  assert_backup (dom0, TRUE, "dom0-home/user", 0);
+
+  /* A list without dom0 gets one. */
+  none = parse ("<QubesVmCollection><QubesAppVm name=\"work\" qid=\"5\"/></QubesVmCollection>",
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (qr_qubes_xml_set_dom0_home (none, "dom0-home/alice"));
+  g_assert_cmpuint (none->len, ==, 2);
+  dom0 = find_qube (none, "dom0");
+  g_assert_true (qr_qube_is_dom0 (dom0));
+  assert_backup (dom0, TRUE, "dom0-home/alice", 0);
+}
+
+static gboolean
+folder_exists_cb (const char *folder,
+                  gpointer    user_data)
+{
+  GPtrArray *asked = user_data;
+  const char *present[] = { "appvms/work", "vm-templates/fedora-14-x64", "servicevms/netvm",
+                            "appvms/evil", NULL };
+
+  /* Nothing that could leave the backup's folder is ever asked about. */
+  g_assert_null (strstr (folder, ".."));
+  g_assert_false (g_path_is_absolute (folder));
+  g_ptr_array_add (asked, g_strdup (folder));
+  return g_strv_contains (present, folder);
+}
+
+/* Format 1 (R1, R2-Beta1 and 2): a folder with qubes.xml and copies of
+ * the qubes' folders; a qube is in the backup when its folder is. */
+static void
+test_folder_backup (void)
+{
+  const char *text =
+    "<QubesVmCollection clockvm=\"2\" default_template=\"1\">"
+    "<QubesTemplateVm qid=\"1\" name=\"fedora-14-x64\" label=\"black\" template_qid=\"none\" "
+    "dir_path=\"/var/lib/qubes/vm-templates/fedora-14-x64\"/>"
+    "<QubesNetVm qid=\"2\" name=\"netvm\" label=\"red\" template_qid=\"1\" "
+    "dir_path=\"/var/lib/qubes/servicevms/netvm\"/>"
+    "<QubesAppVm qid=\"3\" name=\"work\" label=\"green\" template_qid=\"1\" "
+    "dir_path=\"/var/lib/qubes/appvms/work\"/>"
+    "<QubesAppVm qid=\"4\" name=\"personal\" label=\"yellow\" template_qid=\"1\" "
+    "dir_path=\"/var/lib/qubes/appvms/personal\"/>"
+    "<QubesAppVm qid=\"5\" name=\"evil\" label=\"red\" template_qid=\"1\" "
+    "dir_path=\"/var/lib/qubes/appvms/../../../etc\"/>"
+    "<QubesAppVm qid=\"6\" name=\"outside\" label=\"red\" template_qid=\"1\" "
+    "dir_path=\"/etc/qubes\"/>"
+    "<QubesAppVm qid=\"7\" name=\"numbered\" label=\"red\" template_qid=\"1\" "
+    "dir_path=\"/var/lib/qubes/vm7\"/>"
+    "</QubesVmCollection>";
+  g_autoptr(GPtrArray) asked = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) qubes = NULL;
+
+  qubes = qr_qubes_xml_parse_folder_backup (text, strlen (text), folder_exists_cb, asked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qubes->len, ==, 7);
+
+  assert_qube (find_qube (qubes, "work"), "AppVM", 3, "green", "#73d216", "fedora-14-x64");
+  assert_backup (find_qube (qubes, "work"), TRUE, "appvms/work/", 0);
+  assert_backup (find_qube (qubes, "fedora-14-x64"), TRUE, "vm-templates/fedora-14-x64/", 0);
+  assert_backup (find_qube (qubes, "netvm"), TRUE, "servicevms/netvm/", 0);
+  assert_backup (find_qube (qubes, "personal"), FALSE, NULL, 0);
+  assert_backup (find_qube (qubes, "evil"), FALSE, NULL, 0);
+  assert_backup (find_qube (qubes, "outside"), FALSE, NULL, 0);
+  assert_backup (find_qube (qubes, "numbered"), FALSE, NULL, 0);
+  g_assert_cmpuint (asked->len, ==, 4);
+
+  g_assert_true (qr_qubes_xml_set_dom0_home (qubes, "dom0-home/user"));
+  assert_backup (find_qube (qubes, "dom0"), TRUE, "dom0-home/user", 0);
+
+  /* The folders of R4 backups are no format 1 backup. */
+  g_clear_pointer (&qubes, g_ptr_array_unref);
+  qubes = qr_qubes_xml_parse_folder_backup (R4_DOC (""), strlen (R4_DOC ("")), folder_exists_cb,
+                                            asked, &error);
+  g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+  g_assert_null (qubes);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -712,6 +881,7 @@ main (int   argc,
   g_test_add_func ("/qr/qubes-xml/r4-defaults", test_r4_defaults);
   g_test_add_func ("/qr/qubes-xml/included-values", test_included_values);
   g_test_add_func ("/qr/qubes-xml/unknown-label", test_unknown_label);
+  g_test_add_func ("/qr/qubes-xml/label-names-and-ids", test_label_names_and_ids);
   g_test_add_func ("/qr/qubes-xml/dom0-name", test_dom0_name);
   g_test_add_func ("/qr/qubes-xml/duplicate-names", test_duplicate_names);
   g_test_add_func ("/qr/qubes-xml/duplicate-properties", test_duplicate_properties);
@@ -729,6 +899,8 @@ main (int   argc,
   g_test_add_func ("/qr/qubes-xml/external-entities", test_external_entities);
   g_test_add_func ("/qr/qubes-xml/threads", test_threads);
   g_test_add_func ("/qr/qubes-xml/r3-hostile", test_r3_hostile);
+  g_test_add_func ("/qr/qubes-xml/dom0-home", test_dom0_home);
+  g_test_add_func ("/qr/qubes-xml/folder-backup", test_folder_backup);
 
   return g_test_run ();
 }
