@@ -21,6 +21,7 @@
 
 #include "qr-error.h"
 #include "qr-mount.h"
+#include "qr-partition.h"
 
 #define UDISKS_NAME          "org.freedesktop.UDisks2"
 #define UDISKS_PATH          "/org/freedesktop/UDisks2"
@@ -100,13 +101,6 @@ typedef struct
   TaskFunc            calls_then;
   GError             *error;
 } Op;
-
-/* A partition mapped as its own loop device, in bytes. */
-typedef struct
-{
-  guint64 offset;
-  guint64 size;
-} Slice;
 
 static void mount_next (GTask        *task);
 static void mount_cb   (GObject      *source,
@@ -1162,18 +1156,6 @@ probe_done (GTask *task)
   return usage != NULL && *usage != '\0' && !g_str_equal (usage, "filesystem");
 }
 
-static guint32
-read_le32 (const guint8 *p)
-{
-  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static guint64
-read_le64 (const guint8 *p)
-{
-  return read_le32 (p) | ((guint64) read_le32 (p + 4) << 32);
-}
-
 /* Whether the first mebibyte of a range of the image holds no data at all.
  * Every partition table and filesystem we can mount starts there; restored
  * images are sparse, so a qube that never ran is one hole. */
@@ -1190,106 +1172,36 @@ range_is_blank (int     fd,
   return (guint64) data - offset >= MIN (size, 1024 * 1024);
 }
 
-#define SECTOR 512
-#define MAX_SLICES 128
-
-static void
-add_slice (GArray  *slices,
-           int      fd,
-           guint64  file_size,
-           guint64  first_sector,
-           guint64  n_sectors)
-{
-  Slice slice = { first_sector * SECTOR, n_sectors * SECTOR };
-
-  /* The table comes from the backup: keep only ranges inside the file. */
-  if (first_sector == 0 || n_sectors == 0 ||
-      first_sector > file_size / SECTOR || n_sectors > file_size / SECTOR - first_sector ||
-      slices->len >= MAX_SLICES)
-    return;
-
-  if (!range_is_blank (fd, slice.offset, slice.size))
-    g_array_append_val (slices, slice);
-}
-
-static void
-read_gpt_slices (GArray       *slices,
-                 int           fd,
-                 guint64       file_size,
-                 const guint8 *header)
-{
-  guint64 entries_lba = read_le64 (header + 72);
-  guint32 n_entries = read_le32 (header + 80);
-  guint32 entry_size = read_le32 (header + 84);
-  g_autofree guint8 *entries = NULL;
-  gsize length;
-
-  if (entry_size < 128 || entry_size > 4096 || n_entries > 1024 ||
-      entries_lba == 0 || entries_lba > file_size / SECTOR)
-    return;
-
-  length = (gsize) n_entries * entry_size;
-  entries = g_malloc0 (length);
-  if (pread (fd, entries, length, entries_lba * SECTOR) != (gssize) length)
-    return;
-
-  for (guint32 i = 0; i < n_entries; i++)
-    {
-      const guint8 *entry = entries + (gsize) i * entry_size;
-      static const guint8 unused[16] = { 0 };
-      guint64 first = read_le64 (entry + 32);
-      guint64 last = read_le64 (entry + 40);
-
-      if (memcmp (entry, unused, sizeof unused) == 0 || last < first)
-        continue;
-
-      add_slice (slices, fd, file_size, first, last - first + 1);
-    }
-}
-
-static void
-read_mbr_slices (GArray       *slices,
-                 int           fd,
-                 guint64       file_size,
-                 const guint8 *mbr)
-{
-  for (guint i = 0; i < 4; i++)
-    {
-      const guint8 *entry = mbr + 446 + i * 16;
-      guint8 type = entry[4];
-
-      /* Empty, or an extended partition that only holds others. */
-      if (type == 0x00 || type == 0x05 || type == 0x0f || type == 0x85)
-        continue;
-
-      add_slice (slices, fd, file_size, read_le32 (entry + 8), read_le32 (entry + 12));
-    }
-}
-
-/* The partitions of the image as byte ranges, read from its GPT or MBR, for
- * kernels that cannot read partition tables themselves (some virtual
- * machine kernels leave the partition parsers out). */
+/* The partitions of the image that hold data, for kernels that cannot
+ * read partition tables themselves (some virtual machine kernels leave the
+ * partition parsers out) or not this one (a disk of 4 KiB sectors). */
 static GArray *
 read_slices (Op *op)
 {
-  GArray *slices = g_array_new (FALSE, FALSE, sizeof (Slice));
-  guint8 sectors[2 * SECTOR];
-  struct stat st;
+  g_autoptr(GArray) partitions = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *slices = g_array_new (FALSE, FALSE, sizeof (QrPartition));
 
-  if (fstat (op->image_fd, &st) != 0 ||
-      pread (op->image_fd, sectors, sizeof sectors, 0) != sizeof sectors)
-    return slices;
+  partitions = qr_partition_read_table (op->image_fd, &error);
+  if (partitions == NULL)
+    {
+      g_debug ("No partitions read from %s: %s", op->display_name, error->message);
+      return slices;
+    }
 
-  if (memcmp (sectors + SECTOR, "EFI PART", 8) == 0)
-    read_gpt_slices (slices, op->image_fd, st.st_size, sectors + SECTOR);
-  else if (sectors[510] == 0x55 && sectors[511] == 0xaa)
-    read_mbr_slices (slices, op->image_fd, st.st_size, sectors);
+  for (guint i = 0; i < partitions->len; i++)
+    {
+      QrPartition *partition = &g_array_index (partitions, QrPartition, i);
+
+      if (!range_is_blank (op->image_fd, partition->offset, partition->size))
+        g_array_append_val (slices, *partition);
+    }
 
   return slices;
 }
 
 static void loop_setup (GTask               *task,
-                        const Slice         *slice,
+                        const QrPartition         *slice,
                         GAsyncReadyCallback  callback);
 static void slice_attached_cb (GObject      *source,
                                GAsyncResult *result,
@@ -1299,7 +1211,7 @@ static void
 attach_next_slice (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
-  Slice slice;
+  QrPartition slice;
 
   if (fail_if_cancelled (task))
     return;
@@ -1313,7 +1225,7 @@ attach_next_slice (GTask *task)
       return;
     }
 
-  slice = g_array_index (op->slices, Slice, 0);
+  slice = g_array_index (op->slices, QrPartition, 0);
   g_array_remove_index (op->slices, 0);
   loop_setup (task, &slice, slice_attached_cb);
 }
@@ -1355,15 +1267,17 @@ image_probed_then (GTask    *task,
 
   /* A partition table the kernel did not split up: map each partition as a
    * loop device of its own instead of the whole image. */
-  if (has_iface (op, op->loop_path, IFACE_PARTITION_TABLE) &&
-      count_kernel_partitions (op) == 0)
+  if (!has_iface (op, op->loop_path, IFACE_FILESYSTEM) && count_kernel_partitions (op) == 0)
     {
-      g_debug ("The kernel shows no partitions on %s; mapping them one by one",
-               op->loop_path);
       op->slices = read_slices (op);
-      queue_detach_attached (op, op->loop_path);
-      run_calls (task, attach_next_slice);
-      return;
+      if (op->slices->len > 0)
+        {
+          g_debug ("The kernel shows no partitions on %s; mapping them one by one",
+                   op->loop_path);
+          queue_detach_attached (op, op->loop_path);
+          run_calls (task, attach_next_slice);
+          return;
+        }
     }
 
   op->filesystems = find_filesystems (op);
@@ -1426,7 +1340,7 @@ image_attached_cb (GObject      *source,
 /* Attaches the image, or with @slice one range of it. */
 static void
 loop_setup (GTask               *task,
-            const Slice         *slice,
+            const QrPartition         *slice,
             GAsyncReadyCallback  callback)
 {
   Op *op = g_task_get_task_data (task);
