@@ -399,9 +399,13 @@ fill_info (QrImage                 *self,
   set_mtime (info, raw);
 
   if (LINUX_S_ISREG (raw->i_mode) && size > self->max_file_size)
-    g_file_info_set_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR,
-                                      _("it claims to be larger than any file "
-                                        "its filesystem can hold"));
+    {
+      g_autoptr(GError) error = NULL;
+
+      _qr_image_set_damaged (&error, g_file_info_get_display_name (info),
+                             _("it claims to be larger than any file its filesystem can hold"));
+      g_file_info_set_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR, error->message);
+    }
 }
 
 static GFileInfo *
@@ -678,15 +682,14 @@ entry_info (QrImage    *self,
 
   if (info == NULL)
     {
-      g_autofree char *valid = g_strndup (name, strlen (name));
-
       info = g_file_info_new ();
-      set_names (info, valid[0] != '\0' ? valid : "?");
+      set_names (info, name[0] != '\0' ? name : "?");
       g_file_info_set_file_type (info, G_FILE_TYPE_UNKNOWN);
       g_file_info_set_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE, inode);
-      g_file_info_set_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR,
-                                        error != NULL ? error->message
-                                                      : _("its name is not valid"));
+      if (error == NULL)
+        _qr_image_set_damaged (&error, g_file_info_get_display_name (info),
+                               _("its name is not valid"));
+      g_file_info_set_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR, error->message);
     }
 
   return info;

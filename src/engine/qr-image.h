@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (QrImage, qr_image, QR, IMAGE, GObject)
 
-/* Set on a GFileInfo whose inode could not be read: why, in plain words. */
+/* Set on a GFileInfo that cannot be read: why, as a sentence. */
 #define QR_IMAGE_ATTRIBUTE_ERROR "qr::error"
 
 /* The root folder of every ext2/3/4 filesystem. */

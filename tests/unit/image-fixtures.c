@@ -48,6 +48,23 @@ fixture_debugfs (const char *image,
   FIXTURE_RUN ("debugfs", "-w", "-R", command, image);
 }
 
+/* Runs @command in the folder @dir of @image, for the debugfs commands
+ * that take a name rather than a path. */
+void
+fixture_debugfs_in (const char *image,
+                    const char *dir,
+                    const char *command)
+{
+  g_autofree char *script = g_strdup_printf ("cd %s\n%s\n", dir, command);
+  g_autofree char *script_path = g_strconcat (image, ".debugfs", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (script_path, script, -1, &error);
+  g_assert_no_error (error);
+  FIXTURE_RUN ("debugfs", "-w", "-f", script_path, image);
+  g_unlink (script_path);
+}
+
 static void
 write_file (const char *path,
             const char *contents)

@@ -18,6 +18,9 @@ void   fixture_run          (const char * const *argv);
 char  *fixture_run_capture  (const char * const *argv);
 void   fixture_debugfs      (const char         *image,
                              const char         *command);
+void   fixture_debugfs_in   (const char         *image,
+                             const char         *dir,
+                             const char         *command);
 char  *fixture_make_tree    (const char         *dir);
 char  *fixture_make_fs      (const char         *dir,
                              const char         *name,
