@@ -31,6 +31,8 @@ static const Command commands[] = {
   { "restore", qr_cli_restore },
   { "mount", qr_cli_mount },
   { "unmount", qr_cli_unmount },
+  { "ls", qr_cli_ls },
+  { "copy", qr_cli_copy },
 };
 
 static void
@@ -43,6 +45,8 @@ print_usage (FILE *stream)
              "  qubes-rescue-cli restore BACKUP --dest DIR [QUBE...] [--passphrase-file FILE] [--jobs N] [--max-memory SIZE]\n"
              "  qubes-rescue-cli mount   IMAGE [--read-write]\n"
              "  qubes-rescue-cli unmount IMAGE\n"
+             "  qubes-rescue-cli ls      IMAGE [PATH] [--json]\n"
+             "  qubes-rescue-cli copy    IMAGE PATH... --to DIR\n"
              "\n"
              "Restores Qubes OS backups without Qubes. QUBE is a qube's name; “dom0” is dom0's home folder.\n"
              "The passphrase is read from --passphrase-file, else from the terminal, else from standard input.\n"

@@ -17,6 +17,7 @@
 #include "qr-cli.h"
 #include "qr-error.h"
 #include "qr-mount.h"
+#include "qr-mount-files.h"
 
 /* One run of an async mount call, driven by a private main loop. */
 typedef struct
@@ -107,15 +108,50 @@ parse_image (GOptionContext  *context,
 }
 
 /* Qubes keeps home/user private to uid 1000; say so now rather than leave
- * the user in front of a folder that will not open. */
+ * the user in front of a folder that will not open, with the way around. */
 static void
-warn_unreadable (const char *mount_point)
+warn_unreadable (const char         *image,
+                 const char * const *mount_points)
 {
-  g_autofree char *folder = qr_mount_dup_files_folder (mount_point);
+  g_autofree char *folder = qr_mount_files_dup_folder (mount_points);
+  g_autofree char *quoted = g_shell_quote (image);
   g_autoptr(GError) error = NULL;
 
-  if (!qr_mount_check_access (folder, &error))
-    g_printerr ("%s\n", error->message);
+  if (qr_mount_files_check_access (folder, &error))
+    return;
+
+  g_printerr ("%s\n", error->message);
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    g_printerr (_("To get a copy that is yours, run: qubes-rescue-cli copy %s home/user --to DIR\n"),
+                quoted);
+}
+
+/* The engine says what went wrong; here is what to do about it, on the
+ * same line. */
+static int
+report_mount_error (const char   *image,
+                    const GError *error)
+{
+  g_autofree char *quoted = g_shell_quote (image);
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE))
+    {
+      g_printerr ("qubes-rescue-cli: %s ", error->message);
+      g_printerr (_("Install the udisks2 package (for example: sudo apt install udisks2), "
+                    "or copy the files out without mounting: "
+                    "qubes-rescue-cli copy %s home/user --to DIR\n"), quoted);
+      return qr_error_get_exit_code (error);
+    }
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    {
+      g_printerr ("qubes-rescue-cli: %s ", error->message);
+      g_printerr (_("Run the command in a terminal, or copy the files out without mounting: "
+                    "qubes-rescue-cli copy %s home/user --to DIR\n"), quoted);
+      return qr_error_get_exit_code (error);
+    }
+
+  return qr_cli_report_error (error);
 }
 
 int
@@ -157,13 +193,12 @@ qr_cli_mount (int    argc,
   run_clear (&run);
 
   if (mount_points == NULL)
-    return qr_cli_report_error (error);
+    return report_mount_error (argv[1], error);
 
   for (guint i = 0; mount_points[i] != NULL; i++)
     g_print ("%s\n", mount_points[i]);
 
-  for (guint i = 0; mount_points[i] != NULL; i++)
-    warn_unreadable (mount_points[i]);
+  warn_unreadable (argv[1], (const char * const *) mount_points);
 
   return QR_EXIT_OK;
 }

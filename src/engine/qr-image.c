@@ -136,7 +136,7 @@ set_open_error (QrImage    *self,
     {
     case EXT2_ET_BAD_MAGIC:
       g_set_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM,
-                   _("“%s” holds no ext2, ext3 or ext4 filesystem here."),
+                   _("The image “%s” holds no ext2, ext3 or ext4 filesystem."),
                    self->display_name);
       break;
 

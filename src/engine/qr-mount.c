@@ -149,9 +149,7 @@ unavailable_error (void)
 {
   return g_error_new_literal (QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE,
                               _("The disk service udisks is not installed or not "
-                              "running, so the image cannot be opened. Install "
-                              "the udisks2 package, for example with: "
-                              "sudo apt install udisks2"));
+                                "running, so the image cannot be mounted."));
 }
 
 static gboolean
@@ -208,10 +206,9 @@ translate_error (Op           *op,
   if (g_str_equal (remote, UDISKS_ERROR "NotAuthorizedCanObtain") &&
       (op->flags & QR_MOUNT_FLAGS_NO_USER_INTERACTION) != 0)
     return g_error_new_literal (QR_ERROR, QR_ERROR_NOT_AUTHORIZED,
-                                _("Opening disk images needs an administrator’s "
-                                "permission here, and no password can be asked "
-                                "for without a terminal. Run the command in a "
-                                "terminal, or with sudo."));
+                                _("Mounting disk images needs an administrator’s "
+                                  "permission here, and no password can be asked "
+                                  "for without a terminal."));
 
   if (g_str_has_prefix (remote, UDISKS_ERROR "NotAuthorized"))
     return g_error_new_literal (QR_ERROR, QR_ERROR_NOT_AUTHORIZED,
@@ -1640,69 +1637,4 @@ qr_mount_find_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qr_mount_find_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Where the files are */
-
-char *
-qr_mount_dup_files_folder (const char *mount_point)
-{
-  g_autofree char *home = NULL;
-  g_autofree char *usr = NULL;
-
-  g_return_val_if_fail (mount_point != NULL, NULL);
-
-  /* A private volume (the qube's /rw) has home/user and no usr/. A root
-   * filesystem may have a home/user too, but there the whole tree is what
-   * the user came for. */
-  home = g_build_filename (mount_point, "home", "user", NULL);
-  usr = g_build_filename (mount_point, "usr", NULL);
-  if (g_file_test (home, G_FILE_TEST_IS_DIR) && !g_file_test (usr, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&home);
-
-  return g_strdup (mount_point);
-}
-
-gboolean
-qr_mount_check_access (const char  *path,
-                       GError     **error)
-{
-  g_autofree char *quoted = NULL;
-  struct stat st;
-  int errsv;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (access (path, R_OK | X_OK) == 0)
-    return TRUE;
-
-  errsv = errno;
-  if (errsv != EACCES && errsv != EPERM)
-    {
-      g_set_error (error, QR_ERROR, QR_ERROR_FAILED,
-                   _("The folder “%s” cannot be opened: %s. The image may have "
-                   "been ejected; open it again."), path, g_strerror (errsv));
-      return FALSE;
-    }
-
-  quoted = g_shell_quote (path);
-
-  if (stat (path, &st) == 0 && st.st_uid != geteuid ())
-    {
-      g_set_error (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED,
-                   _("Your files in this qube belong to another user account "
-                   "(number %u), so your account (number %u) may not open "
-                   "them. To get a copy you can open, run in a terminal: "
-                   "sudo cp -r %s ~/qube-files && sudo chown -R \"$USER\": "
-                   "~/qube-files"),
-                   (guint) st.st_uid, (guint) geteuid (), quoted);
-      return FALSE;
-    }
-
-  g_set_error (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED,
-               _("You may not open the folder “%s”. To get a copy you can open, "
-               "run in a terminal: sudo cp -r %s ~/qube-files && "
-               "sudo chown -R \"$USER\": ~/qube-files"), path, quoted);
-  return FALSE;
 }

@@ -12,7 +12,7 @@
 #include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-help-window.h"
-#include "qr-mount.h"
+#include "qr-mount-files.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
 
@@ -90,62 +90,18 @@ launch (QrResultRow *self,
   qr_mount_tracker_launch (self->tracker, get_window (self), uri);
 }
 
-/* The qube's disk image: private.img holds the user's files, so it comes
- * first; a template or standalone qube may have only a root.img. NULL for
- * dom0's home, which was restored as plain files. */
+/* The qube's disk image, or NULL for dom0's home, which was restored as
+ * plain files. */
 static GFile *
 find_image (QrRestoreItem *item)
 {
-  static const char * const names[] = { "private.img", "root.img" };
   GFile *location = qr_restore_item_get_location (item);
   g_auto(GStrv) files = qr_restore_item_dup_files (item);
 
   if (location == NULL)
     return NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr(GFile) image = NULL;
-
-      if (!g_strv_contains ((const char * const *) files, names[i]))
-        continue;
-
-      image = g_file_get_child (location, names[i]);
-      if (g_file_query_file_type (image, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) ==
-          G_FILE_TYPE_REGULAR)
-        return g_steal_pointer (&image);
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_private_image (QrResultRow *self)
-{
-  g_autofree char *name = g_file_get_basename (self->image);
-
-  return g_strcmp0 (name, "private.img") == 0;
-}
-
-/* Where to show the files of the mounted image: the user's home on a
- * private volume; for a root.img, the filesystem that is the root (a
- * template's image may carry an EFI partition too). */
-static char *
-dup_files_folder (QrResultRow        *self,
-                  const char * const *mount_points)
-{
-  if (is_private_image (self))
-    return qr_mount_dup_files_folder (mount_points[0]);
-
-  for (guint i = 0; mount_points[i] != NULL; i++)
-    {
-      g_autofree char *usr = g_build_filename (mount_points[i], "usr", NULL);
-
-      if (g_file_test (usr, G_FILE_TEST_IS_DIR))
-        return g_strdup (mount_points[i]);
-    }
-
-  return g_strdup (mount_points[0]);
+  return qr_mount_files_find_image (location, (const char * const *) files);
 }
 
 static void
@@ -178,13 +134,13 @@ static void
 show_mounted_files (QrResultRow        *self,
                     const char * const *mount_points)
 {
-  g_autofree char *path = dup_files_folder (self, mount_points);
+  g_autofree char *path = qr_mount_files_dup_folder (mount_points);
   g_autoptr(GFile) folder = NULL;
   g_autoptr(GError) error = NULL;
 
   /* A file manager would only say "permission denied"; say why here, and
    * leave the image mounted so that the way forward can be followed. */
-  if (!qr_mount_check_access (path, &error))
+  if (!qr_mount_files_check_access (path, &error))
     {
       show_mount_error (self, error);
       return;

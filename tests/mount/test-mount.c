@@ -22,6 +22,7 @@
 
 #include "qr-error.h"
 #include "qr-mount.h"
+#include "qr-mount-files.h"
 
 #define HELLO_TEXT "Hello from the qube\n"
 
@@ -415,7 +416,7 @@ test_private_read_only (void)
   g_assert_cmpint (fd, ==, -1);
   g_assert_cmpint (errno, ==, EROFS);
 
-  folder = qr_mount_dup_files_folder (mount_points[0]);
+  folder = qr_mount_files_dup_folder ((const char * const *) mount_points);
   expected_folder = g_build_filename (mount_points[0], "home", "user", NULL);
   g_assert_cmpstr (folder, ==, expected_folder);
 
@@ -454,7 +455,7 @@ test_gpt_root (void)
   g_assert_cmpuint (g_strv_length (mount_points), ==, 1);
   assert_hello (mount_points[0]);
 
-  folder = qr_mount_dup_files_folder (mount_points[0]);
+  folder = qr_mount_files_dup_folder ((const char * const *) mount_points);
   g_assert_cmpstr (folder, ==, mount_points[0]);
 
   release_and_check (image, mount_points);
@@ -669,7 +670,8 @@ assert_unavailable (const char *image)
   mount_points = mount_image (image, QR_MOUNT_FLAGS_NONE, &error);
   g_assert_null (mount_points);
   g_assert_error (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE);
-  g_assert_nonnull (strstr (error->message, "sudo apt install udisks2"));
+  g_assert_nonnull (strstr (error->message, "udisks"));
+  g_assert_null (strstr (error->message, "sudo"));
   g_clear_error (&error);
 
   g_assert_false (release_image (image, &error));
@@ -747,18 +749,18 @@ test_files_folder (void)
   g_autofree char *folder = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (root, 0755), ==, 0);
-  folder = qr_mount_dup_files_folder (root);
+  folder = qr_mount_files_dup_folder ((const char * const []) { root, NULL });
   g_assert_cmpstr (folder, ==, root);
   g_clear_pointer (&folder, g_free);
 
   g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
-  folder = qr_mount_dup_files_folder (root);
+  folder = qr_mount_files_dup_folder ((const char * const []) { root, NULL });
   g_assert_cmpstr (folder, ==, home);
   g_clear_pointer (&folder, g_free);
 
   /* A root filesystem: show all of it. */
   g_assert_cmpint (g_mkdir (usr, 0755), ==, 0);
-  folder = qr_mount_dup_files_folder (root);
+  folder = qr_mount_files_dup_folder ((const char * const []) { root, NULL });
   g_assert_cmpstr (folder, ==, root);
 }
 
@@ -777,21 +779,22 @@ test_check_access (void)
       g_assert_no_errno (setresgid (65534, 65534, 65534));
       g_assert_no_errno (setresuid (65534, 65534, 65534));
 
-      g_assert_false (qr_mount_check_access (home, &error));
+      g_assert_false (qr_mount_files_check_access (home, &error));
       g_assert_error (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED);
       g_assert_nonnull (strstr (error->message, "(number 1000)"));
       g_assert_nonnull (strstr (error->message, "(number 65534)"));
-      g_assert_nonnull (strstr (error->message, "sudo cp -r"));
+      /* The engine states the fact; the way forward is the front end's. */
+      g_assert_null (strstr (error->message, "sudo"));
       g_assert_nonnull (strstr (error->message, home));
       return;
     }
 
   g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
   g_assert_cmpint (g_mkdir (home, 0700), ==, 0);
-  g_assert_true (qr_mount_check_access (home, &error));
+  g_assert_true (qr_mount_files_check_access (home, &error));
   g_assert_no_error (error);
 
-  g_assert_false (qr_mount_check_access (missing, &error));
+  g_assert_false (qr_mount_files_check_access (missing, &error));
   g_assert_error (error, QR_ERROR, QR_ERROR_FAILED);
   g_clear_error (&error);
 
