@@ -8,10 +8,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <unistd.h>
 
+#include "qr-error.h"
 #include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-help-window.h"
+#include "qr-image-browser.h"
 #include "qr-mount-files.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
@@ -19,10 +22,14 @@
 /* How one qube fared, on the Done page: where a restored qube now is, with
  * buttons to see its files; or why it failed and what to do about it.
  *
- * "Open Files" mounts the qube's disk image read-only and shows the files
- * in it; the row then offers "Eject". Whether the image is mounted is the
- * tracker's to know, so that the window can eject what is left when it
- * closes; the row only follows it. */
+ * "Copy Files…" reads the qube's disk image in our own process and copies
+ * what the user picks into a folder of theirs: it works for any account.
+ * "Open Files" mounts the image read-only and shows the files in it; the
+ * row then offers "Eject". Whether the image is mounted is the tracker's
+ * to know, so that the window can eject what is left when it closes; the
+ * row only follows it. Where mounting cannot give this account its files
+ * (they belong to another account, there is no udisks, or it refuses),
+ * Open Files gives way to Copy Files, with one sentence saying why. */
 struct _QrResultRow
 {
   GtkListBoxRow   parent_instance;
@@ -37,7 +44,9 @@ struct _QrResultRow
   GtkExpander    *details_expander;
   GtkLabel       *details_label;
   QrErrorView    *mount_error_view;
+  GtkLabel       *blocked_label;
   GtkWidget      *buttons_box;
+  GtkWidget      *copy_button;
   GtkWidget      *show_in_folder_button;
   GtkWidget      *eject_button;
   GtkSpinner     *eject_spinner;
@@ -53,6 +62,7 @@ struct _QrResultRow
   /* State */
   gboolean        opening;
   gboolean        refocus;
+  gboolean        mount_blocked;
 };
 
 G_DEFINE_FINAL_TYPE (QrResultRow, qr_result_row, GTK_TYPE_LIST_BOX_ROW)
@@ -130,6 +140,41 @@ end_work (QrResultRow *self)
   self->refocus = FALSE;
 }
 
+/* Mounting cannot give this account its files: Copy Files takes the
+ * place of Open Files, and @reason says why in one sentence. */
+static void
+block_mount (QrResultRow *self,
+             const char  *reason)
+{
+  gboolean had_focus = gtk_widget_has_focus (self->open_button);
+
+  self->mount_blocked = TRUE;
+  qr_error_view_set_error (self->mount_error_view, NULL);
+  gtk_label_set_label (self->blocked_label, reason);
+  gtk_widget_set_visible (GTK_WIDGET (self->blocked_label), TRUE);
+  gtk_widget_set_visible (self->open_button, FALSE);
+  gtk_widget_add_css_class (self->copy_button, "suggested-action");
+  if (had_focus || self->refocus)
+    gtk_widget_grab_focus (self->copy_button);
+  self->refocus = FALSE;
+}
+
+/* Whether @error means that mounting will not work for this account here,
+ * and if so, why, in one sentence. */
+static const char *
+blocking_reason (const GError *error)
+{
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE))
+    return _("Opening the files in place needs the disk service udisks, which is not "
+             "running here, so copy them out instead.");
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    return _("Your account may not open these files in place, so copy them out "
+             "instead: the copies will be yours.");
+
+  return NULL;
+}
+
 static void
 show_mounted_files (QrResultRow        *self,
                     const char * const *mount_points)
@@ -142,7 +187,11 @@ show_mounted_files (QrResultRow        *self,
    * leave the image mounted so that the way forward can be followed. */
   if (!qr_mount_files_check_access (path, &error))
     {
-      show_mount_error (self, error);
+      g_debug ("Could not open %s: %s", path, error->message);
+      if (blocking_reason (error) != NULL)
+        block_mount (self, blocking_reason (error));
+      else
+        show_mount_error (self, error);
       return;
     }
 
@@ -171,6 +220,8 @@ update_mount_state (QrResultRow *self)
   ejecting = busy && mounted && !self->opening;
 
   gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
+  gtk_widget_action_set_enabled (widget, "row.copy-files", self->image != NULL);
+  gtk_widget_set_visible (self->copy_button, self->image != NULL);
   gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
 
   /* Eject takes the place of Show in Folder, which would only show the
@@ -214,6 +265,13 @@ mount_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  if (mount_points == NULL && blocking_reason (error) != NULL)
+    {
+      g_debug ("Could not mount: %s", error->message);
+      block_mount (self, blocking_reason (error));
+      return;
+    }
+
   if (mount_points == NULL)
     {
       show_mount_error (self, error);
@@ -251,6 +309,53 @@ open_files_action (GtkWidget  *widget,
   begin_work (self);
   qr_mount_tracker_mount_async (self->tracker, self->image, self->cancellable,
                                 mount_cb, g_object_ref (self));
+}
+
+static void
+copy_files_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  QrResultRow *self = QR_RESULT_ROW (widget);
+  QrImageBrowser *browser;
+
+  if (self->image == NULL)
+    return;
+
+  browser = qr_image_browser_new (get_window (self), self->image,
+                                  qr_qube_get_name (qr_restore_item_get_qube (self->item)),
+                                  self->tracker);
+  gtk_window_present (GTK_WINDOW (browser));
+}
+
+/* Read in our own process: when the user's files in the image belong to
+ * another account, mounting would show a folder this one cannot enter. */
+static void
+owner_checked_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(QrResultRow) self = user_data;
+  g_autoptr(QrImage) image = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autofree char *files_path = NULL;
+  guint32 inode;
+
+  image = qr_mount_files_open_image_finish (result, &files_path, NULL);
+  if (image == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  inode = qr_image_lookup (image, files_path, TRUE, NULL);
+  if (inode != 0)
+    info = qr_image_query_info (image, inode, files_path, NULL);
+  if (info == NULL ||
+      g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_UID) == geteuid () ||
+      (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 05) == 05)
+    return;
+
+  block_mount (self, _("Your files in this qube belong to another user account, so "
+                       "opening them in place would not let you in: copy them out "
+                       "instead, and the copies will be yours."));
 }
 
 static void
@@ -480,6 +585,8 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, blocked_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, buttons_box);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, show_in_folder_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_button);
@@ -489,6 +596,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "row.open-files", NULL, open_files_action);
   gtk_widget_class_install_action (widget_class, "row.eject", NULL, eject_action);
+  gtk_widget_class_install_action (widget_class, "row.copy-files", NULL, copy_files_action);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL,
                                    show_in_folder_action);
 
@@ -531,6 +639,9 @@ qr_result_row_new (QrRestoreItem  *item,
       show_done (self, verify_only);
       if (!verify_only)
         self->image = find_image (item);
+      if (self->image != NULL && geteuid () != 0)
+        qr_mount_files_open_image_async (self->image, self->cancellable,
+                                         owner_checked_cb, g_object_ref (self));
       break;
 
     case QR_RESTORE_STATE_FAILED:
