@@ -1,0 +1,58 @@
+/* qr-mount-private.h
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "qr-mount.h"
+#include "qr-udisks-wait.h"
+
+G_BEGIN_DECLS
+
+typedef void (*QrMountTaskFunc) (GTask *task);
+
+/* One mount, release or find, as the data of its GTask. All of it lives
+ * on the main context that started the operation. */
+typedef struct
+{
+  QrMountFlags         flags;
+  char                *display_name;
+  char                *backing_path;
+  int                  image_fd;
+
+  GDBusObjectManager  *manager;
+  QrMountTaskFunc      with_manager;
+  QrUdisksWaiter      *waiter;
+
+  /* Mounting: the loop device being probed, those this call attached,
+   * partitions still to map one by one (QrPartition), and filesystems
+   * still to mount. */
+  char                *loop_path;
+  GPtrArray           *attached;
+  GArray              *slices;
+  GPtrArray           *filesystems;
+  GPtrArray           *mount_points;
+  gboolean             tried_noload;
+  GError              *first_mount_error;
+
+  /* Teardown, of a release or after a failed mount: queued calls. */
+  GQueue               calls;
+  QrMountTaskFunc      calls_then;
+  GError              *error;
+} QrMountOp;
+
+void     _qr_mount_op_clear_calls        (QrMountOp       *op);
+void     _qr_mount_queue_release_loop    (QrMountOp       *op,
+                                          const char      *loop_path);
+void     _qr_mount_queue_detach_attached (QrMountOp       *op,
+                                          const char      *loop_path);
+void     _qr_mount_run_calls             (GTask           *task,
+                                          QrMountTaskFunc  then);
+void     _qr_mount_fail                  (GTask           *task,
+                                          GError          *error);
+gboolean _qr_mount_fail_if_cancelled     (GTask           *task);
+
+G_END_DECLS
