@@ -168,26 +168,36 @@ image_has_folder (gpointer    root,
   return info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
 }
 
-/* Whether the first mebibyte of the file holds no data at all: restored
- * images are sparse, so a qube that never ran is one hole. */
+/* Whether the first mebibyte of a range of the image open as @fd holds no
+ * data at all. Every partition table and filesystem starts there, and
+ * restored images are sparse, so a qube that never ran is one hole. */
+gboolean
+qr_mount_files_range_is_blank (int     fd,
+                               guint64 offset,
+                               guint64 size)
+{
+  off_t data = lseek (fd, offset, SEEK_DATA);
+
+  if (data < 0)
+    return errno == ENXIO;
+
+  return (guint64) data - offset >= MIN (size, 1024 * 1024);
+}
+
 static gboolean
 is_blank (const char *path)
 {
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   struct stat st;
-  off_t data;
-  gboolean blank = FALSE;
+  gboolean blank;
 
   if (fd < 0)
     return FALSE;
 
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-    {
-      data = lseek (fd, 0, SEEK_DATA);
-      blank = (data < 0 && errno == ENXIO) || (data >= 0 && data >= MIN (st.st_size, 1024 * 1024));
-    }
-
+  blank = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
+          qr_mount_files_range_is_blank (fd, 0, st.st_size);
   close (fd);
+
   return blank;
 }
 

@@ -44,6 +44,20 @@ typedef struct
   GError              *error;
 } QrMountOp;
 
+GTask   *_qr_mount_start_op              (GFile               *image,
+                                          QrMountFlags         flags,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data,
+                                          gpointer             source_tag);
+void     _qr_mount_get_manager           (GTask           *task,
+                                          QrMountTaskFunc  with_manager);
+void     _qr_mount_wait_until            (GTask             *task,
+                                          QrUdisksCheckFunc  check,
+                                          guint              timeout_seconds,
+                                          QrUdisksThenFunc   then);
+gboolean _qr_mount_no_loops_left         (GTask           *task);
+
 void     _qr_mount_op_clear_calls        (QrMountOp       *op);
 void     _qr_mount_queue_release_loop    (QrMountOp       *op,
                                           const char      *loop_path);
@@ -54,5 +68,8 @@ void     _qr_mount_run_calls             (GTask           *task,
 void     _qr_mount_fail                  (GTask           *task,
                                           GError          *error);
 gboolean _qr_mount_fail_if_cancelled     (GTask           *task);
+
+/* After a detach, until udisks has processed the uevents. */
+#define QR_MOUNT_SETTLE_TIMEOUT_SECONDS 5
 
 G_END_DECLS

@@ -14,8 +14,9 @@
 
 /* Letting go of loop devices: unmount each filesystem, then detach, one
  * call after the other from a queue, in the order GNOME Disks uses. A
- * release runs it; so does a mount that went wrong, for whatever it
- * attached itself, and then it carries on past errors to the end. */
+ * release (qr_mount_release_async(), here too) runs it; so does a mount
+ * that went wrong, for whatever it attached itself, and then it carries
+ * on past errors to the end. */
 
 typedef enum
 {
@@ -262,4 +263,65 @@ _qr_mount_run_calls (GTask           *task,
     }
 
   then (task);
+}
+
+/* Releasing */
+
+static void
+release_settled_then (GTask    *task,
+                      gboolean  timed_out)
+{
+  if (timed_out)
+    g_debug ("udisks still shows loop devices of the released image");
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Returns once udisks shows the image detached, so that whoever asks next
+ * (this process or another) does not find stale devices. */
+static void
+release_settle (GTask *task)
+{
+  _qr_mount_wait_until (task, _qr_mount_no_loops_left, QR_MOUNT_SETTLE_TIMEOUT_SECONDS, release_settled_then);
+}
+
+static void
+release_with_manager (GTask *task)
+{
+  QrMountOp *op = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) loops = qr_udisks_find_loops (op->manager, op->backing_path, TRUE);
+
+  for (guint i = 0; i < loops->len; i++)
+    _qr_mount_queue_release_loop (op, g_ptr_array_index (loops, i));
+
+  _qr_mount_run_calls (task, release_settle);
+}
+
+void
+qr_mount_release_async (GFile               *image,
+                        QrMountFlags         flags,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (image));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = _qr_mount_start_op (image, flags, cancellable, callback, user_data, qr_mount_release_async);
+  if (task == NULL)
+    return;
+
+  _qr_mount_get_manager (task, release_with_manager);
+}
+
+gboolean
+qr_mount_release_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qr_mount_release_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "qr-error.h"
+#include "qr-mount-files.h"
 #include "qr-mount-private.h"
 #include "qr-partition.h"
 #include "qr-udisks.h"
@@ -38,34 +39,10 @@
 /* After AlreadyMounted, the MountPoints change may still be on its way. */
 #define MOUNT_POINTS_TIMEOUT_SECONDS 5
 
-/* After a detach, until udisks has processed the uevents. */
-#define SETTLE_TIMEOUT_SECONDS 5
-
 static void mount_next (GTask        *task);
 static void mount_cb   (GObject      *source,
                         GAsyncResult *result,
                         gpointer      user_data);
-static GError *no_filesystem_error (QrMountOp *op);
-
-static void
-op_free (QrMountOp *op)
-{
-  g_clear_pointer (&op->waiter, qr_udisks_waiter_free);
-  g_free (op->display_name);
-  g_free (op->backing_path);
-  if (op->image_fd >= 0)
-    close (op->image_fd);
-  g_clear_object (&op->manager);
-  g_free (op->loop_path);
-  g_clear_pointer (&op->attached, g_ptr_array_unref);
-  g_clear_pointer (&op->slices, g_array_unref);
-  g_clear_pointer (&op->filesystems, g_ptr_array_unref);
-  g_clear_pointer (&op->mount_points, g_ptr_array_unref);
-  g_clear_error (&op->first_mount_error);
-  _qr_mount_op_clear_calls (op);
-  g_clear_error (&op->error);
-  g_free (op);
-}
 
 static gboolean
 has_filesystem (QrMountOp  *op,
@@ -74,99 +51,6 @@ has_filesystem (QrMountOp  *op,
   g_autoptr(UDisksFilesystem) filesystem = qr_udisks_get_filesystem (op->manager, path);
 
   return filesystem != NULL;
-}
-
-/* Whether udisks has caught up with the image's loop devices going away. */
-static gboolean
-no_loops_left (GTask *task)
-{
-  QrMountOp *op = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) loops = qr_udisks_find_loops (op->manager, op->backing_path, FALSE);
-
-  return loops->len == 0;
-}
-
-/* Waits on the operation's own waiter; see qr-udisks-wait.c. */
-static void
-wait_until (GTask             *task,
-            QrUdisksCheckFunc  check,
-            guint              timeout_seconds,
-            QrUdisksThenFunc   then)
-{
-  QrMountOp *op = g_task_get_task_data (task);
-
-  qr_udisks_wait_until (op->manager, task, &op->waiter, check, timeout_seconds, then);
-}
-
-/* Starting */
-
-static GTask *
-start_op (GFile               *image,
-          QrMountFlags         flags,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data,
-          gpointer             source_tag)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autofree char *path = g_file_get_path (image);
-  g_autofree char *real = NULL;
-  QrMountOp *op;
-
-  g_task_set_source_tag (task, source_tag);
-
-  op = g_new0 (QrMountOp, 1);
-  op->flags = flags;
-  op->display_name = g_file_get_basename (image);
-  op->image_fd = -1;
-  op->mount_points = g_ptr_array_new_with_free_func (g_free);
-  op->attached = g_ptr_array_new_with_free_func (g_free);
-  g_queue_init (&op->calls);
-  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
-
-  if (path == NULL)
-    {
-      g_task_return_new_error (task, QR_ERROR, QR_ERROR_FAILED,
-                               _("“%s” is not a file on this computer; only local "
-                                 "image files can be opened."), op->display_name);
-      return NULL;
-    }
-
-  /* The kernel, and so Loop.BackingFile, names the file by its real path. */
-  real = realpath (path, NULL);
-  op->backing_path = real != NULL ? g_strdup (real) : g_steal_pointer (&path);
-
-  return g_steal_pointer (&task);
-}
-
-static void
-manager_ready_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  QrMountOp *op = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  op->manager = qr_udisks_manager_new_finish (result, &error);
-  if (op->manager == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  op->with_manager (task);
-}
-
-static void
-get_manager (GTask           *task,
-             QrMountTaskFunc  with_manager)
-{
-  QrMountOp *op = g_task_get_task_data (task);
-
-  op->with_manager = with_manager;
-  qr_udisks_manager_new_async (g_task_get_cancellable (task), manager_ready_cb,
-                               g_object_ref (task));
 }
 
 /* Mounting */
@@ -255,7 +139,7 @@ mount_filesystem (GTask *task)
   filesystem = qr_udisks_get_filesystem (op->manager, g_ptr_array_index (op->filesystems, 0));
   if (filesystem == NULL)
     {
-      _qr_mount_fail (task, no_filesystem_error (op));
+      _qr_mount_fail (task, qr_udisks_no_filesystem_error (op->display_name));
       return;
     }
 
@@ -292,7 +176,7 @@ mount_cb (GObject      *source,
   /* The desktop (gvfs) automounts loop devices its user attached. */
   if (qr_udisks_remote_error_is (error, QR_UDISKS_ERROR "AlreadyMounted"))
     {
-      wait_until (task, mount_points_known, MOUNT_POINTS_TIMEOUT_SECONDS,
+      _qr_mount_wait_until (task, mount_points_known, MOUNT_POINTS_TIMEOUT_SECONDS,
                   already_mounted_then);
       return;
     }
@@ -341,45 +225,6 @@ mount_next (GTask *task)
   mount_filesystem (task);
 }
 
-static GError *
-no_filesystem_error (QrMountOp *op)
-{
-  return g_error_new (QR_ERROR, QR_ERROR_NO_FILESYSTEM,
-                      _("The image “%s” holds no files that can be opened: it "
-                        "has no filesystem that this computer recognises. The "
-                        "qube may never have been started, or the image is "
-                        "damaged."), op->display_name);
-}
-
-/* Says why nothing on the image can be mounted. */
-static GError *
-unmountable_error (QrMountOp *op)
-{
-  g_autoptr(GPtrArray) objects = qr_udisks_find_block_objects (op->manager, op->loop_path);
-
-  for (guint i = 0; i < objects->len; i++)
-    {
-      g_autoptr(UDisksBlock) block = qr_udisks_get_block (op->manager,
-                                                          g_ptr_array_index (objects, i));
-      const char *usage = block != NULL ? udisks_block_get_id_usage (block) : NULL;
-      const char *type = block != NULL ? udisks_block_get_id_type (block) : NULL;
-
-      if (g_strcmp0 (usage, "crypto") == 0)
-        return g_error_new (QR_ERROR, QR_ERROR_UNSUPPORTED_FILESYSTEM,
-                            _("The image “%s” is encrypted (%s), which this "
-                              "program cannot open. GNOME Disks can unlock it "
-                              "with its passphrase."), op->display_name, type);
-
-      if (g_strcmp0 (usage, "filesystem") == 0)
-        return g_error_new (QR_ERROR, QR_ERROR_UNSUPPORTED_FILESYSTEM,
-                            _("The image “%s” holds a %s filesystem, which this "
-                              "computer cannot open. Installing the tools for "
-                              "%s may help."), op->display_name, type, type);
-    }
-
-  return no_filesystem_error (op);
-}
-
 static gboolean
 probe_done (GTask *task)
 {
@@ -407,22 +252,6 @@ probe_done (GTask *task)
   return usage != NULL && *usage != '\0' && !g_str_equal (usage, "filesystem");
 }
 
-/* Whether the first mebibyte of a range of the image holds no data at all.
- * Every partition table and filesystem we can mount starts there; restored
- * images are sparse, so a qube that never ran is one hole. */
-static gboolean
-range_is_blank (int     fd,
-                guint64 offset,
-                guint64 size)
-{
-  off_t data = lseek (fd, offset, SEEK_DATA);
-
-  if (data < 0)
-    return errno == ENXIO;
-
-  return (guint64) data - offset >= MIN (size, 1024 * 1024);
-}
-
 /* The partitions of the image that hold data, for kernels that cannot
  * read partition tables themselves (some virtual machine kernels leave the
  * partition parsers out) or not this one (a disk of 4 KiB sectors). */
@@ -444,7 +273,7 @@ read_slices (QrMountOp *op)
     {
       QrPartition *partition = &g_array_index (partitions, QrPartition, i);
 
-      if (!range_is_blank (op->image_fd, partition->offset, partition->size))
+      if (!qr_mount_files_range_is_blank (op->image_fd, partition->offset, partition->size))
         g_array_append_val (slices, *partition);
     }
 
@@ -470,7 +299,7 @@ attach_next_slice (GTask *task)
   if (op->slices->len == 0)
     {
       if (op->filesystems->len == 0)
-        _qr_mount_fail (task, no_filesystem_error (op));
+        _qr_mount_fail (task, qr_udisks_no_filesystem_error (op->display_name));
       else
         mount_next (task);
       return;
@@ -535,7 +364,7 @@ image_probed_then (GTask    *task,
   op->filesystems = qr_udisks_find_filesystems (op->manager, op->loop_path);
   if (op->filesystems->len == 0)
     {
-      _qr_mount_fail (task, unmountable_error (op));
+      _qr_mount_fail (task, qr_udisks_unmountable_error (op->manager, op->loop_path, op->display_name));
       return;
     }
 
@@ -576,7 +405,7 @@ slice_attached_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
 
   if (take_loop_path (task, source, result))
-    wait_until (task, probe_done, PROBE_TIMEOUT_SECONDS, slice_probed_then);
+    _qr_mount_wait_until (task, probe_done, PROBE_TIMEOUT_SECONDS, slice_probed_then);
 }
 
 static void
@@ -587,7 +416,7 @@ image_attached_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
 
   if (take_loop_path (task, source, result))
-    wait_until (task, probe_done, PROBE_TIMEOUT_SECONDS, image_probed_then);
+    _qr_mount_wait_until (task, probe_done, PROBE_TIMEOUT_SECONDS, image_probed_then);
 }
 
 /* Attaches the image, or with @slice one range of it. */
@@ -651,7 +480,7 @@ settled_then_attach (GTask    *task,
 static void
 settle_then_attach (GTask *task)
 {
-  wait_until (task, no_loops_left, SETTLE_TIMEOUT_SECONDS, settled_then_attach);
+  _qr_mount_wait_until (task, _qr_mount_no_loops_left, QR_MOUNT_SETTLE_TIMEOUT_SECONDS, settled_then_attach);
 }
 
 /* Every mount point of the filesystems on @loops. */
@@ -754,7 +583,7 @@ open_image (QrMountOp *op,
       return FALSE;
     }
 
-  if (range_is_blank (fd, 0, st.st_size))
+  if (qr_mount_files_range_is_blank (fd, 0, st.st_size))
     {
       g_set_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM,
                    _("The image “%s” is empty, so it holds no files. The qube "
@@ -778,7 +607,7 @@ qr_mount_image_async (GFile               *image,
   g_return_if_fail (G_IS_FILE (image));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = start_op (image, flags, cancellable, callback, user_data, qr_mount_image_async);
+  task = _qr_mount_start_op (image, flags, cancellable, callback, user_data, qr_mount_image_async);
   if (task == NULL)
     return;
 
@@ -788,7 +617,7 @@ qr_mount_image_async (GFile               *image,
       return;
     }
 
-  get_manager (task, mount_with_manager);
+  _qr_mount_get_manager (task, mount_with_manager);
 }
 
 char **
@@ -799,67 +628,6 @@ qr_mount_image_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qr_mount_image_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Releasing */
-
-static void
-release_settled_then (GTask    *task,
-                      gboolean  timed_out)
-{
-  if (timed_out)
-    g_debug ("udisks still shows loop devices of the released image");
-
-  g_task_return_boolean (task, TRUE);
-}
-
-/* Returns once udisks shows the image detached, so that whoever asks next
- * (this process or another) does not find stale devices. */
-static void
-release_settle (GTask *task)
-{
-  wait_until (task, no_loops_left, SETTLE_TIMEOUT_SECONDS, release_settled_then);
-}
-
-static void
-release_with_manager (GTask *task)
-{
-  QrMountOp *op = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) loops = qr_udisks_find_loops (op->manager, op->backing_path, TRUE);
-
-  for (guint i = 0; i < loops->len; i++)
-    _qr_mount_queue_release_loop (op, g_ptr_array_index (loops, i));
-
-  _qr_mount_run_calls (task, release_settle);
-}
-
-void
-qr_mount_release_async (GFile               *image,
-                        QrMountFlags         flags,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (G_IS_FILE (image));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = start_op (image, flags, cancellable, callback, user_data, qr_mount_release_async);
-  if (task == NULL)
-    return;
-
-  get_manager (task, release_with_manager);
-}
-
-gboolean
-qr_mount_release_finish (GAsyncResult  *result,
-                         GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qr_mount_release_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Finding */
@@ -885,12 +653,12 @@ qr_mount_find_async (GFile               *image,
   g_return_if_fail (G_IS_FILE (image));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = start_op (image, QR_MOUNT_FLAGS_NONE, cancellable, callback, user_data,
+  task = _qr_mount_start_op (image, QR_MOUNT_FLAGS_NONE, cancellable, callback, user_data,
                    qr_mount_find_async);
   if (task == NULL)
     return;
 
-  get_manager (task, find_with_manager);
+  _qr_mount_get_manager (task, find_with_manager);
 }
 
 char **

@@ -114,6 +114,48 @@ qr_udisks_translate_error (const GError *error,
   return g_error_new (QR_ERROR, QR_ERROR_FAILED, "%s: %s", what, stripped->message);
 }
 
+/* Nothing on the image that this computer can mount. */
+GError *
+qr_udisks_no_filesystem_error (const char *display_name)
+{
+  return g_error_new (QR_ERROR, QR_ERROR_NO_FILESYSTEM,
+                      _("The image “%s” holds no files that can be opened: it "
+                        "has no filesystem that this computer recognises. The "
+                        "qube may never have been started, or the image is "
+                        "damaged."), display_name);
+}
+
+/* Says why nothing on the loop device @loop_path can be mounted. */
+GError *
+qr_udisks_unmountable_error (GDBusObjectManager *manager,
+                             const char         *loop_path,
+                             const char         *display_name)
+{
+  g_autoptr(GPtrArray) objects = qr_udisks_find_block_objects (manager, loop_path);
+
+  for (guint i = 0; i < objects->len; i++)
+    {
+      g_autoptr(UDisksBlock) block = qr_udisks_get_block (manager,
+                                                          g_ptr_array_index (objects, i));
+      const char *usage = block != NULL ? udisks_block_get_id_usage (block) : NULL;
+      const char *type = block != NULL ? udisks_block_get_id_type (block) : NULL;
+
+      if (g_strcmp0 (usage, "crypto") == 0)
+        return g_error_new (QR_ERROR, QR_ERROR_UNSUPPORTED_FILESYSTEM,
+                            _("The image “%s” is encrypted (%s), which this "
+                              "program cannot open. GNOME Disks can unlock it "
+                              "with its passphrase."), display_name, type);
+
+      if (g_strcmp0 (usage, "filesystem") == 0)
+        return g_error_new (QR_ERROR, QR_ERROR_UNSUPPORTED_FILESYSTEM,
+                            _("The image “%s” holds a %s filesystem, which this "
+                              "computer cannot open. Installing the tools for "
+                              "%s may help."), display_name, type, type);
+    }
+
+  return qr_udisks_no_filesystem_error (display_name);
+}
+
 /* Calls */
 
 /* The options of a call, with auth.no_user_interaction when asked, and

@@ -24,6 +24,10 @@ GError      *qr_udisks_translate_error         (const GError        *error,
                                                 const char          *what);
 gboolean     qr_udisks_remote_error_is         (const GError        *error,
                                                 const char          *name);
+GError      *qr_udisks_no_filesystem_error     (const char          *display_name);
+GError      *qr_udisks_unmountable_error       (GDBusObjectManager  *manager,
+                                                const char          *loop_path,
+                                                const char          *display_name);
 
 /* Calls */
 GVariant    *qr_udisks_options                 (QrMountFlags         flags,
