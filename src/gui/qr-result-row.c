@@ -607,7 +607,19 @@ qr_result_row_class_init (QrResultRowClass *klass)
 static void
 qr_result_row_init (QrResultRow *self)
 {
+  GtkWidget *buttons[4];
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The buttons wrap onto a second line on a phone. A hidden button's
+   * place in the flow box goes with it. */
+  buttons[0] = self->show_in_folder_button;
+  buttons[1] = self->eject_button;
+  buttons[2] = self->copy_button;
+  buttons[3] = self->open_button;
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    g_object_bind_property (buttons[i], "visible", gtk_widget_get_parent (buttons[i]), "visible",
+                            G_BINDING_SYNC_CREATE);
 
   self->cancellable = g_cancellable_new ();
 }

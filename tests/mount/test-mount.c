@@ -136,7 +136,8 @@ udisks_reachable (char **reason)
 static gboolean
 ready_for_udisks (void)
 {
-  static const char * const programs[] = { "mkfs.ext4", "sgdisk", "mkswap", "losetup", "dumpe2fs" };
+  static const char * const programs[] = { "mkfs.ext4", "sgdisk", "fdisk", "mkswap", "losetup",
+                                           "dumpe2fs" };
   g_autofree char *reason = NULL;
 
   if (!g_file_test ("/dev/loop-control", G_FILE_TEST_EXISTS))
@@ -457,6 +458,46 @@ test_gpt_root (void)
 
   folder = qr_mount_files_dup_folder ((const char * const *) mount_points);
   g_assert_cmpstr (folder, ==, mount_points[0]);
+
+  release_and_check (image, mount_points);
+}
+
+/* A root.img made for a disk of 4 KiB sectors: a loop device of 512-byte
+ * sectors shows no partitions, so each is mapped on its own. */
+static void
+test_gpt_4k (void)
+{
+  g_autofree char *tree = NULL;
+  g_autofree char *image = NULL;
+  g_autofree char *root_fs = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *of_image = NULL;
+  g_autofree char *if_root = NULL;
+  g_autofree char *folder = NULL;
+  g_auto(GStrv) mount_points = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!ready_for_udisks ())
+    return;
+
+  tree = make_tree ("root-4k-tree");
+  image = tmp_path ("root-4k.img");
+  RUN ("truncate", "-s", "64M", image);
+  command = g_strdup_printf ("printf 'g\\nn\\n1\\n256\\n+1M\\nn\\n2\\n\\n+2M\\nn\\n3\\n\\n\\nw\\n' | "
+                             "fdisk -b 4096 '%s' > /dev/null", image);
+  RUN ("sh", "-c", command);
+
+  root_fs = tmp_path ("root-4k.part");
+  RUN ("truncate", "-s", "40M", root_fs);
+  RUN ("mkfs.ext4", "-q", "-F", "-b", "4096", "-d", tree, root_fs);
+  of_image = g_strconcat ("of=", image, NULL);
+  if_root = g_strconcat ("if=", root_fs, NULL);
+  RUN ("dd", "status=none", "conv=notrunc", "bs=4096", "seek=1024", if_root, of_image);
+
+  mount_points = mount_image (image, QR_MOUNT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (mount_points), ==, 1);
+  assert_hello (mount_points[0]);
 
   release_and_check (image, mount_points);
 }
@@ -840,6 +881,7 @@ main (int   argc,
   g_test_add_func ("/qr/mount/check-access", test_check_access);
   g_test_add_func ("/qr/mount/private-read-only", test_private_read_only);
   g_test_add_func ("/qr/mount/gpt-root", test_gpt_root);
+  g_test_add_func ("/qr/mount/gpt-4k", test_gpt_4k);
   g_test_add_func ("/qr/mount/journal-recovery", test_journal_recovery);
   g_test_add_func ("/qr/mount/second-process", test_second_process);
   g_test_add_func ("/qr/mount/opened-elsewhere", test_opened_elsewhere);
