@@ -811,11 +811,16 @@ qr_image_browser_init (QrImageBrowser *self)
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  /* Space chooses, before the list's own Space would only select. */
+  /* Space chooses, before the list's own Space would only select; Enter
+   * opens the folder under the cursor. */
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
                                                           gtk_named_action_new ("browser.toggle-selected")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_Return, 0),
+                                                                                       gtk_keyval_trigger_new (GDK_KEY_KP_Enter, 0)),
+                                                          gtk_named_action_new ("browser.open-selected")));
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), controller);
 
   self->cancellable = g_cancellable_new ();

@@ -24,6 +24,10 @@
 #include "qr-result-row.h"
 #include "qr-test-utils.h"
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 static char *fixture_dir;
 static char *small_backup;
 
@@ -349,6 +353,70 @@ test_copy_documents (Fixture       *fixture,
   g_assert_null (find_browser ());
 }
 
+#ifdef GDK_WINDOWING_X11
+/* Real key presses through the X server, as a keyboard makes them. */
+static void
+type_keys (QrImageBrowser *browser,
+           const char     *keys)
+{
+  g_autofree char *window = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (browser));
+  int status;
+
+  window = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+  g_spawn_sync (NULL, (char *[]) { "xdotool", "windowfocus", "--sync", window, NULL }, NULL,
+                G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  argv = g_strsplit (g_strconcat ("xdotool key --delay 50 ", keys, NULL), " ", -1);
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  qr_test_settle (300);
+}
+
+/* The whole way with the keyboard alone: into a folder and back, choose
+ * with Space, copy with the button's access key, close with Escape. */
+static void
+test_keyboard (Fixture       *fixture,
+               gconstpointer  data)
+{
+  QrResultRow *row = find_row (fixture, "work");
+  g_autofree char *dest = g_build_filename (fixture->dir, "Keyboard", NULL);
+  g_autofree char *copied = g_build_filename (dest, "Documents", "report.txt", NULL);
+  g_autoptr(GFile) dest_file = g_file_new_for_path (dest);
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  QrImageBrowser *browser;
+
+  if (xdotool == NULL || !GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
+    {
+      g_test_skip ("Real key presses need xdotool and an X server");
+      return;
+    }
+
+  browser = open_browser (row);
+  qr_image_browser_set_destination (browser, dest_file);
+  wait_for (browser, "browse", "/home/user");
+
+  /* The cursor starts on Documents, the first folder. */
+  type_keys (browser, "Return");
+  wait_for (browser, "browse", "/home/user/Documents");
+  type_keys (browser, "BackSpace");
+  wait_for (browser, "browse", "/home/user");
+
+  type_keys (browser, "space");
+  g_assert_true (gtk_widget_is_sensitive (browser_child (browser, "copy_button")));
+  type_keys (browser, "alt+c");
+  wait_for (browser, "done", NULL);
+  g_assert_true (g_file_test (copied, G_FILE_TEST_IS_REGULAR));
+
+  type_keys (browser, "Escape");
+  g_assert_null (find_browser ());
+}
+#endif
+
 /* Without udisks, Open Files gives way to Copy Files, with why in one
  * sentence and no command to type. */
 static void
@@ -458,6 +526,10 @@ main (int   argc,
 
   g_test_add ("/qr/copy-files/copy-documents", Fixture, NULL,
               fixture_set_up, test_copy_documents, fixture_tear_down);
+#ifdef GDK_WINDOWING_X11
+  g_test_add ("/qr/copy-files/keyboard", Fixture, NULL,
+              fixture_set_up, test_keyboard, fixture_tear_down);
+#endif
   g_test_add ("/qr/copy-files/no-udisks", Fixture, NULL,
               fixture_set_up, test_no_udisks, fixture_tear_down);
   g_test_add ("/qr/copy-files/damaged-image", Fixture, NULL,
