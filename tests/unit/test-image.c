@@ -438,10 +438,11 @@ assert_open_fails (const char *path,
                    int         code)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_path_get_basename (path);
 
   g_assert_null (qr_image_open (path, 0, 0, &error));
   g_assert_error (error, QR_ERROR, code);
-  g_assert_nonnull (strstr (error->message, g_path_get_basename (path)));
+  g_assert_nonnull (strstr (error->message, name));
 }
 
 static void
