@@ -153,6 +153,42 @@ qr_mount_files_check_access (const char  *path,
   return FALSE;
 }
 
+/* Whether mounting @image would let the account @uid into its folder
+ * @files_path: root may go anywhere, others only into a folder that is
+ * theirs or open to all. FALSE with QR_ERROR_NOT_AUTHORIZED when not, as
+ * for the home Qubes keeps private to uid 1000. */
+gboolean
+qr_mount_files_check_image_access (QrImage     *image,
+                                   const char  *files_path,
+                                   guint        uid,
+                                   GError     **error)
+{
+  g_autoptr(GFileInfo) info = NULL;
+  guint32 inode;
+  guint owner;
+
+  g_return_val_if_fail (QR_IS_IMAGE (image), FALSE);
+  g_return_val_if_fail (files_path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  inode = qr_image_lookup (image, files_path, TRUE, error);
+  if (inode != 0)
+    info = qr_image_query_info (image, inode, files_path, error);
+  if (info == NULL)
+    return FALSE;
+
+  owner = g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_UID);
+  if (uid == 0 || owner == uid ||
+      (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 05) == 05)
+    return TRUE;
+
+  g_set_error (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED,
+               _("The folder “%s” belongs to another user account (number %u), "
+                 "so your account (number %u) may not open it where it is."),
+               files_path, owner, uid);
+  return FALSE;
+}
+
 /* Read in our own process */
 
 static gboolean

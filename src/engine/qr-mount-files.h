@@ -18,6 +18,10 @@ GFile    *qr_mount_files_find_image        (GFile                *qube_folder,
 char     *qr_mount_files_dup_folder        (const char * const   *mount_points);
 gboolean  qr_mount_files_check_access      (const char           *path,
                                             GError              **error);
+gboolean  qr_mount_files_check_image_access (QrImage             *image,
+                                            const char           *files_path,
+                                            guint                 uid,
+                                            GError              **error);
 gboolean  qr_mount_files_range_is_blank    (int                   fd,
                                             guint64               offset,
                                             guint64               size);

@@ -337,22 +337,18 @@ owner_checked_cb (GObject      *object,
 {
   g_autoptr(QrResultRow) self = user_data;
   g_autoptr(QrImage) image = NULL;
-  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *files_path = NULL;
-  guint32 inode;
 
   image = qr_mount_files_open_image_finish (result, &files_path, NULL);
   if (image == NULL || g_cancellable_is_cancelled (self->cancellable))
     return;
 
-  inode = qr_image_lookup (image, files_path, TRUE, NULL);
-  if (inode != 0)
-    info = qr_image_query_info (image, inode, files_path, NULL);
-  if (info == NULL ||
-      g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_UID) == geteuid () ||
-      (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 05) == 05)
+  if (qr_mount_files_check_image_access (image, files_path, geteuid (), &error) ||
+      !g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
     return;
 
+  g_debug ("%s", error->message);
   block_mount (self, _("Your files in this qube belong to another user account, so "
                        "opening them in place would not let you in: copy them out "
                        "instead, and the copies will be yours."));
@@ -651,7 +647,7 @@ qr_result_row_new (QrRestoreItem  *item,
       show_done (self, verify_only);
       if (!verify_only)
         self->image = find_image (item);
-      if (self->image != NULL && geteuid () != 0)
+      if (self->image != NULL)
         qr_mount_files_open_image_async (self->image, self->cancellable,
                                          owner_checked_cb, g_object_ref (self));
       break;

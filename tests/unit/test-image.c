@@ -19,6 +19,7 @@
 #include "image-fixtures.h"
 #include "qr-error.h"
 #include "qr-image.h"
+#include "qr-mount-files.h"
 #include "qr-partition.h"
 
 typedef struct
@@ -416,6 +417,38 @@ test_gpt_4k (Fixture       *fixture,
   assert_report (image);
 }
 
+/* Which filesystem and folder of an image hold the user's files, and
+ * whether mounting would let an account in. */
+static void
+test_files_folder (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *path = fixture_make_private (fixture->dir);
+  g_autofree char *files_path = NULL;
+  g_autoptr(QrImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+
+  image = qr_mount_files_open_image (path, &files_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (files_path, ==, "/home/user");
+
+  g_assert_true (qr_mount_files_check_image_access (image, files_path, 1000, &error));
+  g_assert_true (qr_mount_files_check_image_access (image, files_path, 0, &error));
+  g_assert_false (qr_mount_files_check_image_access (image, files_path, 1234, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "(number 1000)"));
+  g_assert_null (strstr (error->message, "sudo"));
+  g_clear_error (&error);
+
+  /* Open to all, it is anyone's to open. */
+  g_clear_object (&image);
+  fixture_debugfs (path, "sif /home/user mode 040755");
+  g_clear_pointer (&files_path, g_free);
+  image = qr_mount_files_open_image (path, &files_path, &error);
+  g_assert_true (qr_mount_files_check_image_access (image, files_path, 1234, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_no_table (Fixture       *fixture,
                gconstpointer  data)
@@ -686,6 +719,7 @@ main (int   argc,
   ADD ("/qr/image/mbr-logical", test_mbr_logical);
   ADD ("/qr/image/gpt-4k", test_gpt_4k);
   ADD ("/qr/image/no-table", test_no_table);
+  ADD ("/qr/image/files-folder", test_files_folder);
   ADD ("/qr/image/hostile/not-a-filesystem", test_not_a_filesystem);
   ADD ("/qr/image/hostile/corrupt-superblock", test_corrupt_superblock);
   ADD ("/qr/image/hostile/symlink-cycle", test_symlink_cycle);
