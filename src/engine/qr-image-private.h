@@ -50,6 +50,14 @@ void     _qr_image_set_error  (QrImage                  *self,
 void     _qr_image_set_damaged (GError                 **error,
                                const char               *name,
                                const char               *why);
+char    *_qr_image_read_link_locked (QrImage               *self,
+                                    guint32                inode,
+                                    const char            *name,
+                                    GError               **error);
+guint32  _qr_image_lookup_locked    (QrImage               *self,
+                                    const char            *path,
+                                    gboolean               follow_last,
+                                    GError               **error);
 QrImageData *_qr_image_map_locked (QrImage              *self,
                                guint32                   inode,
                                struct ext2_inode_large  *raw,

@@ -14,6 +14,7 @@
 #include "qr-image-browser.h"
 #include "qr-image-copy.h"
 #include "qr-image-entry.h"
+#include "qr-image-entry-factory.h"
 #include "qr-mount-files.h"
 #include "qr-page-restore.h"
 
@@ -126,102 +127,6 @@ dup_chosen_paths (QrImageBrowser *self)
 }
 
 /* The list */
-
-static void
-setup_row_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              QrImageBrowser           *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *check = gtk_check_button_new ();
-  GtkWidget *icon = gtk_image_new ();
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *details = gtk_label_new (NULL);
-
-  /* The row has the focus; Space ticks the box. */
-  gtk_widget_set_focusable (check, FALSE);
-  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_xalign (GTK_LABEL (details), 0);
-  gtk_widget_add_css_class (details, "dim-label");
-  gtk_widget_add_css_class (details, "caption");
-  gtk_widget_set_hexpand (labels, TRUE);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-
-  gtk_box_append (GTK_BOX (labels), name);
-  gtk_box_append (GTK_BOX (labels), details);
-  gtk_box_append (GTK_BOX (box), check);
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), labels);
-  gtk_list_item_set_child (item, box);
-}
-
-static const char *
-icon_name (QrImageEntry *entry)
-{
-  GFileInfo *info = qr_image_entry_get_info (entry);
-
-  if (g_file_info_has_attribute (info, QR_IMAGE_ATTRIBUTE_ERROR))
-    return "dialog-warning-symbolic";
-
-  switch (g_file_info_get_file_type (info))
-    {
-    case G_FILE_TYPE_DIRECTORY:
-      return "folder-symbolic";
-    case G_FILE_TYPE_SYMBOLIC_LINK:
-      return "emblem-symbolic-link-symbolic";
-    case G_FILE_TYPE_REGULAR:
-    case G_FILE_TYPE_SPECIAL:
-    case G_FILE_TYPE_UNKNOWN:
-    case G_FILE_TYPE_SHORTCUT:
-    case G_FILE_TYPE_MOUNTABLE:
-    default:
-      return "text-x-generic-symbolic";
-    }
-}
-
-static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             QrImageBrowser           *self)
-{
-  QrImageEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *check = gtk_widget_get_first_child (box);
-  GtkWidget *icon = gtk_widget_get_next_sibling (check);
-  GtkWidget *labels = gtk_widget_get_next_sibling (icon);
-  GtkWidget *name = gtk_widget_get_first_child (labels);
-  GtkWidget *details = gtk_widget_get_next_sibling (name);
-  GFileInfo *info = qr_image_entry_get_info (entry);
-  g_autofree char *details_text = qr_image_entry_dup_details (entry);
-  GBinding *binding;
-
-  gtk_image_set_from_icon_name (GTK_IMAGE (icon), icon_name (entry));
-  gtk_label_set_label (GTK_LABEL (name), g_file_info_get_display_name (info));
-  gtk_label_set_label (GTK_LABEL (details), details_text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (check),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, g_file_info_get_display_name (info),
-                                  -1);
-
-  binding = g_object_bind_property (entry, "checked", check, "active",
-                                    G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_object_set_data (G_OBJECT (item), "binding", binding);
-}
-
-static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               QrImageBrowser           *self)
-{
-  GBinding *binding = g_object_get_data (G_OBJECT (item), "binding");
-
-  if (binding != NULL)
-    g_binding_unbind (binding);
-  g_object_set_data (G_OBJECT (item), "binding", NULL);
-}
 
 /* Folders first, then by name as people read it. */
 static int
@@ -794,7 +699,7 @@ qr_image_browser_class_init (QrImageBrowserClass *klass)
 static void
 qr_image_browser_init (QrImageBrowser *self)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) factory = qr_image_entry_factory_new ();
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -804,11 +709,7 @@ qr_image_browser_init (QrImageBrowser *self)
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->entries)));
   gtk_single_selection_set_can_unselect (self->selection, FALSE);
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
-  g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
   /* Space chooses, before the list's own Space would only select; Enter

@@ -13,12 +13,16 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -I_build -Isrc/engine tests/fuzz/fuzz-ext-image.c \
- *     src/engine/qr-image.c src/engine/qr-image-data.c \
+ *     src/engine/qr-image.c src/engine/qr-image-data.c src/engine/qr-image-path.c \
  *     src/engine/qr-partition.c src/engine/qr-error.c \
  *     $(pkg-config --cflags --libs gio-2.0 ext2fs com_err blkid) -o fuzz-ext-image
  *   ./fuzz-ext-image -max_len=1048576 -rss_limit_mb=1024 CORPUS
  *
- * with a corpus of small images made by mke2fs -d. */
+ * with a corpus of small images made by mke2fs -d. To see into libext2fs
+ * too, build e2fsprogs' lib/et and lib/ext2fs with CC=clang and
+ * CFLAGS="-fsanitize=address,undefined,fuzzer-no-link", and link their
+ * libcom_err.a and libext2fs.a instead of the system's (with their lib/
+ * after this project's include folders). */
 
 #include "config.h"
 
