@@ -464,6 +464,63 @@ test_no_table (Fixture       *fixture,
   g_assert_cmpuint (partitions->len, ==, 0);
 }
 
+/* Partition tables that point outside the file or round in a circle:
+ * read promptly, and only partitions inside the file are given. */
+static void
+test_hostile_tables (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *gpt = g_build_filename (fixture->dir, "short.img", NULL);
+  g_autofree char *mbr = g_build_filename (fixture->dir, "loop.img", NULL);
+  g_autofree char *script_path = g_build_filename (fixture->dir, "table", NULL);
+  g_autofree char *command = NULL;
+  g_autoptr(GArray) partitions = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 zero[4] = { 0 };
+  int fd;
+
+  /* A GPT whose third partition lies past the end of a cut file. */
+  FIXTURE_RUN ("truncate", "-s", "48M", gpt);
+  FIXTURE_RUN ("sgdisk", "--clear", "--new=1:2048:4095", "--new=2:4096:20479",
+               "--new=3:20480:81919", gpt);
+  FIXTURE_RUN ("truncate", "-s", "20M", gpt);
+  fd = g_open (gpt, O_RDONLY | O_CLOEXEC, 0);
+  partitions = qr_partition_read_table (fd, &error);
+  g_assert_no_errno (close (fd));
+  g_assert_no_error (error);
+  for (guint i = 0; i < partitions->len; i++)
+    {
+      QrPartition *partition = &g_array_index (partitions, QrPartition, i);
+
+      g_assert_cmpuint (partition->number, !=, 3);
+      g_assert_cmpuint (partition->offset + partition->size, <=, 20 * 1024 * 1024);
+    }
+  g_clear_pointer (&partitions, g_array_unref);
+
+  /* An MBR whose chain of logical partitions leads back to its start. */
+  g_file_set_contents (script_path,
+                       "label: dos\n"
+                       "start=2048, size=8192, type=83\n"
+                       "start=10240, type=5\n"
+                       "start=12288, size=8192, type=83\n"
+                       "start=22528, size=8192, type=83\n", -1, &error);
+  g_assert_no_error (error);
+  FIXTURE_RUN ("truncate", "-s", "64M", mbr);
+  command = g_strdup_printf ("sfdisk -q '%s' < '%s'", mbr, script_path);
+  FIXTURE_RUN ("sh", "-c", command);
+
+  /* The first logical partition's link to the next now points at itself. */
+  fd = g_open (mbr, O_RDWR | O_CLOEXEC, 0);
+  g_assert_cmpint (pwrite (fd, zero, sizeof zero, 10240 * 512 + 446 + 16 + 8), ==, sizeof zero);
+  partitions = qr_partition_read_table (fd, &error);
+  g_assert_no_errno (close (fd));
+  g_assert_no_error (error);
+  g_test_message ("%u partitions read from the looping table", partitions->len);
+  g_assert_cmpuint (partitions->len, <=, 128);
+  for (guint i = 0; i < partitions->len; i++)
+    g_assert_cmpuint (g_array_index (partitions, QrPartition, i).offset, <, 64 * 1024 * 1024);
+}
+
 /* Hostile and damaged images */
 
 static void
@@ -720,6 +777,7 @@ main (int   argc,
   ADD ("/qr/image/gpt-4k", test_gpt_4k);
   ADD ("/qr/image/no-table", test_no_table);
   ADD ("/qr/image/files-folder", test_files_folder);
+  ADD ("/qr/image/hostile/partition-tables", test_hostile_tables);
   ADD ("/qr/image/hostile/not-a-filesystem", test_not_a_filesystem);
   ADD ("/qr/image/hostile/corrupt-superblock", test_corrupt_superblock);
   ADD ("/qr/image/hostile/symlink-cycle", test_symlink_cycle);
