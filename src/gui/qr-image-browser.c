@@ -157,14 +157,13 @@ get_selected_entry (QrImageBrowser *self)
 static void navigate (QrImageBrowser *self,
                       const char     *path);
 
+/* The image, or the folder, cannot be read: the engine's sentence says
+ * which and why. */
 static void
 show_error (QrImageBrowser *self,
             const GError   *error)
 {
-  QrErrorText text;
-
-  qr_error_text_lookup (error, &text);
-  adw_status_page_set_title (self->error_page, text.title);
+  adw_status_page_set_title (self->error_page, _("These Files Cannot Be Read"));
   adw_status_page_set_description (self->error_page, error->message);
   gtk_stack_set_visible_child_name (self->stack, "error");
   update_actions (self);

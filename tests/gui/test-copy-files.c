@@ -470,6 +470,8 @@ test_damaged_image (Fixture       *fixture,
 
   browser = open_browser (row);
   wait_for (browser, "error", NULL);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (browser_child (browser, "error_page"))),
+                   ==, "These Files Cannot Be Read");
   g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (browser_child (browser,
                                                                                               "error_page"))),
                             "private.img"));
