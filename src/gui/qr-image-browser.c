@@ -10,7 +10,6 @@
 #include <glib/gi18n.h>
 
 #include "qr-error.h"
-#include "qr-error-text.h"
 #include "qr-image-browser.h"
 #include "qr-image-copy.h"
 #include "qr-image-entry.h"
@@ -45,6 +44,8 @@ struct _QrImageBrowser
   GtkLabel       *current_label;
   AdwStatusPage  *status_page;
   GtkLabel       *notes_label;
+  GtkWidget      *show_button;
+  GtkWidget      *copy_more_button;
 
   /* Owned */
   GFile          *image_file;
@@ -412,6 +413,16 @@ format_notes (QrImageCopy *copy)
   return g_string_free (text, FALSE);
 }
 
+/* A file that could not be copied ends as a note; anything else ended
+ * the copy itself. */
+static gboolean
+is_per_file (const GError *error)
+{
+  return error->domain == QR_ERROR &&
+         (error->code == QR_ERROR_DAMAGED || error->code == QR_ERROR_EXISTS ||
+          error->code == QR_ERROR_FAILED);
+}
+
 static void
 show_done (QrImageBrowser *self,
            const GError   *error)
@@ -420,35 +431,43 @@ show_done (QrImageBrowser *self,
   g_autofree char *description = NULL;
   g_autofree char *notes = format_notes (self->copy);
   gboolean some_copied = qr_image_copy_get_copied (self->copy)[0] != NULL;
-  QrErrorText text;
+  const char *icon = "dialog-warning-symbolic";
+  const char *title;
 
   if (error == NULL)
     {
+      icon = "emblem-ok-symbolic";
+      title = _("Your Files Are Copied");
       description = g_strdup_printf (_("They are in “%s” and belong to you."), where);
-      adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
-      adw_status_page_set_title (self->status_page, _("Your Files Are Copied"));
     }
-  else if (some_copied && error->domain == QR_ERROR &&
-           (error->code == QR_ERROR_DAMAGED || error->code == QR_ERROR_EXISTS ||
-            error->code == QR_ERROR_FAILED))
+  else if (is_per_file (error) && some_copied)
     {
+      title = _("Some Files Could Not Be Copied");
       description = g_strdup_printf (_("The rest is in “%s”. %s"), where, error->message);
-      adw_status_page_set_icon_name (self->status_page, "dialog-warning-symbolic");
-      adw_status_page_set_title (self->status_page, _("Some Files Could Not Be Copied"));
+    }
+  else if (is_per_file (error))
+    {
+      title = _("Nothing Was Copied");
+      description = g_strdup_printf (_("Nothing in “%s” was replaced. %s"), where, error->message);
     }
   else
     {
-      qr_error_text_lookup (error, &text);
-      description = g_strdup_printf ("%s %s", text.body, error->message);
-      adw_status_page_set_icon_name (self->status_page, "dialog-error-symbolic");
-      adw_status_page_set_title (self->status_page, text.title);
+      icon = "dialog-error-symbolic";
+      title = g_error_matches (error, QR_ERROR, QR_ERROR_NO_SPACE)
+              ? _("The Destination Disk Is Full") : _("The Files Could Not Be Copied");
+      description = g_strdup_printf (_("%s Nothing half-written was left behind."), error->message);
     }
 
+  adw_status_page_set_icon_name (self->status_page, icon);
+  adw_status_page_set_title (self->status_page, title);
   adw_status_page_set_description (self->status_page, description);
   gtk_label_set_label (self->notes_label, notes);
   gtk_widget_set_visible (GTK_WIDGET (self->notes_label), notes[0] != '\0');
   gtk_stack_set_visible_child_name (self->stack, "done");
   update_actions (self);
+
+  /* Not the notes, whose text would show as selected. */
+  gtk_widget_grab_focus (some_copied ? self->show_button : self->copy_more_button);
 }
 
 static void
@@ -690,6 +709,8 @@ qr_image_browser_class_init (QrImageBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, current_label);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, status_page);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, notes_label);
+  gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, show_button);
+  gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, copy_more_button);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
 
   qr_image_browser_class_actions_init (widget_class);

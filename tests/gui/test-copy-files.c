@@ -347,6 +347,18 @@ test_copy_documents (Fixture       *fixture,
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (browser_child (browser, "status_page"))),
                    ==, "Some Files Could Not Be Copied");
 
+  /* Only what is there already: nothing is copied, and that is said. */
+  press (browser, "browser.copy-more");
+  wait_for (browser, "browse", "/home/user");
+  move_to (browser, "Documents");
+  press (browser, "browser.toggle-selected");
+  press (browser, "browser.copy");
+  wait_for (browser, "done", NULL);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (browser_child (browser, "status_page"))),
+                   ==, "Nothing Was Copied");
+  g_assert_false (gtk_widget_is_sensitive (browser_child (browser, "show_button")));
+  g_assert_true (gtk_widget_has_focus (browser_child (browser, "copy_more_button")));
+
   /* Escape closes. */
   press (browser, "window.close");
   qr_test_settle (50);
