@@ -35,6 +35,7 @@ pc:libsodium>=1.0.18        libsodium-dev      libsodium-devel        libsodium 
 pc:libxml-2.0>=2.9          libxml2-dev        libxml2-devel          libxml2          libxml2-devel
 pc:json-glib-1.0>=1.6       libjson-glib-dev   json-glib-devel        json-glib        json-glib-devel
 pc:ext2fs>=1.47             libext2fs-dev      e2fsprogs-devel        e2fsprogs        libext2fs-devel
+pc:com_err                  comerr-dev         libcom_err-devel       e2fsprogs        libcom_err-devel
 pc:blkid>=2.38              libblkid-dev       libblkid-devel         util-linux-libs  libblkid-devel
 prog:scdoc                  scdoc              scdoc                  scdoc            scdoc
 prog:desktop-file-validate  desktop-file-utils desktop-file-utils     desktop-file-utils desktop-file-utils
@@ -65,6 +66,7 @@ prog:mkfs.ext4              e2fsprogs          e2fsprogs              e2fsprogs 
 prog:sgdisk                 gdisk              gdisk                  gptfdisk         gptfdisk
 prog:xvfb-run               xvfb               xorg-x11-server-Xvfb   xorg-server-xvfb xvfb-run
 prog:xauth                  xauth              xorg-x11-xauth         xorg-xauth       xauth
+prog:xdotool                xdotool            xdotool                xdotool          xdotool
 file:/usr/share/fonts/X11/misc/fonts.dir|/usr/share/X11/fonts/misc/fonts.dir|/usr/share/fonts/misc/fonts.dir  xfonts-base  -  -  -
 prog:appstreamcli           appstream          appstream              appstream        AppStream
 prog:xmllint                libxml2-utils      libxml2                libxml2          libxml2-tools

@@ -7,7 +7,7 @@ _qubes_rescue_cli ()
 {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="info verify restore mount unmount help"
+  local commands="info verify restore mount unmount ls copy help"
   local options
 
   if [ "$COMP_CWORD" -eq 1 ]; then
@@ -21,7 +21,7 @@ _qubes_rescue_cli ()
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
-    -d|--dest)
+    -d|--dest|--to)
       compopt -o filenames
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return
@@ -48,6 +48,12 @@ _qubes_rescue_cli ()
       ;;
     unmount)
       options="--help"
+      ;;
+    ls)
+      options="--json --help"
+      ;;
+    copy)
+      options="--to --help"
       ;;
     help)
       if [ "$COMP_CWORD" -eq 2 ]; then

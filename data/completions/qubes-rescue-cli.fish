@@ -3,7 +3,7 @@
 # Copyright 2026 The qubes-rescue authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-set -l commands info verify restore mount unmount help
+set -l commands info verify restore mount unmount ls copy help
 set -l backup_commands info verify restore
 
 complete -c qubes-rescue-cli -f
@@ -15,11 +15,13 @@ complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a v
 complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore qubes from a backup into a folder'
 complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a mount -d 'Mount a restored disk image read-only'
 complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a unmount -d 'Unmount and detach a disk image'
+complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List a folder of a disk image without mounting it'
+complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a copy -d 'Copy files out of a disk image without mounting it'
 complete -c qubes-rescue-cli -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show the usage of a command'
 
 # The backup or the image; qube names need the passphrase, so none.
-complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands mount unmount" -F
-complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from help" -a "info verify restore mount unmount"
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands mount unmount ls copy" -F
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from help" -a "info verify restore mount unmount ls copy"
 
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands" -l passphrase-file -r -F -d 'Read the passphrase from FILE'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands" -l passphrase-fd -x -d 'Read the passphrase from file descriptor N'
@@ -28,3 +30,5 @@ complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from restore" -s d -l de
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from verify restore" -s j -l jobs -x -d 'Derive at most N keys at once'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from verify restore" -l max-memory -x -d 'Use at most SIZE of memory for keys'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from mount" -l read-write -d 'Mount the image writable'
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from ls" -l json -d 'Print the list as JSON'
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from copy" -l to -x -a '(__fish_complete_directories)' -d 'Copy into the folder DIR'

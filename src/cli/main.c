@@ -31,6 +31,8 @@ static const Command commands[] = {
   { "restore", qr_cli_restore, N_("BACKUP --dest DIR [QUBE…] [OPTION…]") },
   { "mount", qr_cli_mount, N_("IMAGE [--read-write]") },
   { "unmount", qr_cli_unmount, N_("IMAGE") },
+  { "ls", qr_cli_ls, N_("IMAGE [PATH] [--json]") },
+  { "copy", qr_cli_copy, N_("IMAGE PATH… --to DIR") },
 };
 
 static void

@@ -11,71 +11,13 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "qr-cli.h"
+#include "qr-cli-common.h"
 #include "qr-error.h"
 #include "qr-mount.h"
-
-/* One run of an async mount call, driven by a private main loop. */
-typedef struct
-{
-  GMainLoop    *loop;
-  GCancellable *cancellable;
-  GAsyncResult *result;
-} Run;
-
-static void
-run_done_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Run *run = user_data;
-
-  run->result = g_object_ref (result);
-  g_main_loop_quit (run->loop);
-}
-
-static gboolean
-run_interrupt_cb (gpointer user_data)
-{
-  Run *run = user_data;
-
-  g_cancellable_cancel (run->cancellable);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-run_init (Run *run)
-{
-  run->loop = g_main_loop_new (NULL, FALSE);
-  run->cancellable = g_cancellable_new ();
-  run->result = NULL;
-}
-
-/* Waits for the call started with run_done_cb, cancelling it on Ctrl+C so
- * that whatever it attached is detached again. */
-static void
-run_wait (Run *run)
-{
-  guint sigint_id = g_unix_signal_add (SIGINT, run_interrupt_cb, run);
-  guint sigterm_id = g_unix_signal_add (SIGTERM, run_interrupt_cb, run);
-
-  g_main_loop_run (run->loop);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-}
-
-static void
-run_clear (Run *run)
-{
-  g_clear_pointer (&run->loop, g_main_loop_unref);
-  g_clear_object (&run->cancellable);
-  g_clear_object (&run->result);
-}
+#include "qr-mount-files.h"
 
 /* Without a terminal, polkit has nobody to ask for a password. */
 static QrMountFlags
@@ -107,15 +49,38 @@ parse_image (GOptionContext  *context,
 }
 
 /* Qubes keeps home/user private to uid 1000; say so now rather than leave
- * the user in front of a folder that will not open. */
+ * the user in front of a folder that will not open, with the way around. */
 static void
-warn_unreadable (const char *mount_point)
+warn_unreadable (const char         *image,
+                 const char * const *mount_points)
 {
-  g_autofree char *folder = qr_mount_dup_files_folder (mount_point);
+  g_autofree char *folder = qr_mount_files_dup_folder (mount_points);
+  g_autofree char *quoted = g_shell_quote (image);
   g_autoptr(GError) error = NULL;
 
-  if (!qr_mount_check_access (folder, &error))
-    g_printerr ("%s\n", error->message);
+  if (qr_mount_files_check_access (folder, &error))
+    return;
+
+  g_printerr ("%s\n", error->message);
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    g_printerr (_("To get a copy that is yours, run: qubes-rescue-cli copy %s home/user --to DIR\n"),
+                quoted);
+}
+
+/* What went wrong, and the way around it that needs no mounting. */
+static int
+report_mount_error (const char   *image,
+                    const GError *error)
+{
+  g_autofree char *quoted = g_shell_quote (image);
+  int code = qr_cli_report_error (error);
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE) ||
+      g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    g_printerr (_("To copy the files out without mounting, run: "
+                  "qubes-rescue-cli copy %s home/user --to DIR\n"), quoted);
+
+  return code;
 }
 
 int
@@ -132,8 +97,9 @@ qr_cli_mount (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) image = NULL;
   g_auto(GStrv) mount_points = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
   QrMountFlags flags;
-  Run run;
 
   context = g_option_context_new (_("IMAGE - mount a restored disk image"));
   g_option_context_set_summary (context,
@@ -144,26 +110,24 @@ qr_cli_mount (int    argc,
 
   image = parse_image (context, &argc, &argv, &error);
   if (image == NULL)
-    return qr_cli_report_error (error);
+    return qr_cli_usage_error ("mount", error->message);
 
   flags = interaction_flags ();
   if (read_write)
     flags |= QR_MOUNT_FLAGS_READ_WRITE;
 
-  run_init (&run);
-  qr_mount_image_async (image, flags, run.cancellable, run_done_cb, &run);
-  run_wait (&run);
-  mount_points = qr_mount_image_finish (run.result, &error);
-  run_clear (&run);
+  /* Ctrl+C cancels, so that whatever was attached is detached again. */
+  qr_mount_image_async (image, flags, cancellable, qr_cli_result_cb, &result);
+  qr_cli_wait (cancellable, &result);
+  mount_points = qr_mount_image_finish (result, &error);
 
   if (mount_points == NULL)
-    return qr_cli_report_error (error);
+    return report_mount_error (argv[1], error);
 
   for (guint i = 0; mount_points[i] != NULL; i++)
     g_print ("%s\n", mount_points[i]);
 
-  for (guint i = 0; mount_points[i] != NULL; i++)
-    warn_unreadable (mount_points[i]);
+  warn_unreadable (argv[1], (const char * const *) mount_points);
 
   return QR_EXIT_OK;
 }
@@ -175,8 +139,8 @@ qr_cli_unmount (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) image = NULL;
-  gboolean released;
-  Run run;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
 
   context = g_option_context_new (_("IMAGE - unmount and detach a disk image"));
   g_option_context_set_summary (context,
@@ -187,15 +151,11 @@ qr_cli_unmount (int    argc,
 
   image = parse_image (context, &argc, &argv, &error);
   if (image == NULL)
-    return qr_cli_report_error (error);
+    return qr_cli_usage_error ("unmount", error->message);
 
-  run_init (&run);
-  qr_mount_release_async (image, interaction_flags (), run.cancellable, run_done_cb, &run);
-  run_wait (&run);
-  released = qr_mount_release_finish (run.result, &error);
-  run_clear (&run);
-
-  if (!released)
+  qr_mount_release_async (image, interaction_flags (), cancellable, qr_cli_result_cb, &result);
+  qr_cli_wait (cancellable, &result);
+  if (!qr_mount_release_finish (result, &error))
     return qr_cli_report_error (error);
 
   return QR_EXIT_OK;

@@ -40,6 +40,10 @@ int  qr_cli_mount        (int            argc,
                           char         **argv);
 int  qr_cli_unmount      (int            argc,
                           char         **argv);
+int  qr_cli_ls           (int            argc,
+                          char         **argv);
+int  qr_cli_copy         (int            argc,
+                          char         **argv);
 
 /* Prints one plain sentence for @error on stderr and returns its exit code. */
 int  qr_cli_report_error (const GError  *error);

@@ -16,16 +16,22 @@ qr_format_time_left (guint64 bytes_done,
                      guint64 bytes_total,
                      double  rate)
 {
-  double seconds;
-  guint minutes;
-  guint hours;
-
   if (bytes_total == 0 || bytes_done >= bytes_total || rate < 1.0)
     return NULL;
 
+  return qr_format_seconds_left ((double) (bytes_total - bytes_done) / rate);
+}
+
+/* "About 5 minutes left" for @seconds; NULL for no estimate (a negative
+ * or absurd number of seconds). */
+char *
+qr_format_seconds_left (double seconds)
+{
+  guint minutes;
+  guint hours;
+
   /* Compared as doubles, so that no cast below can overflow. */
-  seconds = (double) (bytes_total - bytes_done) / rate;
-  if (seconds >= QR_FORMAT_MAX_HOURS_LEFT * 3600.0)
+  if (seconds < 0 || seconds >= QR_FORMAT_MAX_HOURS_LEFT * 3600.0)
     return NULL;
 
   if (seconds < 60)

@@ -23,4 +23,6 @@ char *qr_format_time_left (guint64 bytes_done,
                            guint64 bytes_total,
                            double  rate);
 
+char *qr_format_seconds_left (double  seconds);
+
 G_END_DECLS

@@ -55,15 +55,4 @@ void       qr_mount_find_async         (GFile                *image,
 char     **qr_mount_find_finish        (GAsyncResult         *result,
                                         GError              **error);
 
-/* Where the user's own files are below @mount_point: home/user on a qube's
- * private volume, otherwise the filesystem root. */
-char      *qr_mount_dup_files_folder   (const char           *mount_point);
-
-/* Whether the current user may open @path. Qubes keeps home/user owned by
- * uid 1000 with mode 0700, which another desktop user cannot enter; the
- * error (QR_ERROR_NOT_AUTHORIZED) says so in plain words, with the way
- * forward. */
-gboolean   qr_mount_check_access       (const char           *path,
-                                        GError              **error);
-
 G_END_DECLS

@@ -8,21 +8,28 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <unistd.h>
 
+#include "qr-error.h"
 #include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-help-window.h"
-#include "qr-mount.h"
+#include "qr-image-browser.h"
+#include "qr-mount-files.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
 
 /* How one qube fared, on the Done page: where a restored qube now is, with
  * buttons to see its files; or why it failed and what to do about it.
  *
- * "Open Files" mounts the qube's disk image read-only and shows the files
- * in it; the row then offers "Eject". Whether the image is mounted is the
- * tracker's to know, so that the window can eject what is left when it
- * closes; the row only follows it. */
+ * "Copy Files…" reads the qube's disk image in our own process and copies
+ * what the user picks into a folder of theirs: it works for any account.
+ * "Open Files" mounts the image read-only and shows the files in it; the
+ * row then offers "Eject". Whether the image is mounted is the tracker's
+ * to know, so that the window can eject what is left when it closes; the
+ * row only follows it. Where mounting cannot give this account its files
+ * (they belong to another account, there is no udisks, or it refuses),
+ * Open Files gives way to Copy Files, with one sentence saying why. */
 struct _QrResultRow
 {
   GtkListBoxRow   parent_instance;
@@ -37,7 +44,9 @@ struct _QrResultRow
   GtkExpander    *details_expander;
   GtkLabel       *details_label;
   QrErrorView    *mount_error_view;
+  GtkLabel       *blocked_label;
   GtkWidget      *buttons_box;
+  GtkWidget      *copy_button;
   GtkWidget      *show_in_folder_button;
   GtkWidget      *eject_button;
   GtkSpinner     *eject_spinner;
@@ -53,6 +62,7 @@ struct _QrResultRow
   /* State */
   gboolean        opening;
   gboolean        refocus;
+  gboolean        mount_blocked;
 };
 
 G_DEFINE_FINAL_TYPE (QrResultRow, qr_result_row, GTK_TYPE_LIST_BOX_ROW)
@@ -90,62 +100,18 @@ launch (QrResultRow *self,
   qr_mount_tracker_launch (self->tracker, get_window (self), uri);
 }
 
-/* The qube's disk image: private.img holds the user's files, so it comes
- * first; a template or standalone qube may have only a root.img. NULL for
- * dom0's home, which was restored as plain files. */
+/* The qube's disk image, or NULL for dom0's home, which was restored as
+ * plain files. */
 static GFile *
 find_image (QrRestoreItem *item)
 {
-  static const char * const names[] = { "private.img", "root.img" };
   GFile *location = qr_restore_item_get_location (item);
   g_auto(GStrv) files = qr_restore_item_dup_files (item);
 
   if (location == NULL)
     return NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr(GFile) image = NULL;
-
-      if (!g_strv_contains ((const char * const *) files, names[i]))
-        continue;
-
-      image = g_file_get_child (location, names[i]);
-      if (g_file_query_file_type (image, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) ==
-          G_FILE_TYPE_REGULAR)
-        return g_steal_pointer (&image);
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_private_image (QrResultRow *self)
-{
-  g_autofree char *name = g_file_get_basename (self->image);
-
-  return g_strcmp0 (name, "private.img") == 0;
-}
-
-/* Where to show the files of the mounted image: the user's home on a
- * private volume; for a root.img, the filesystem that is the root (a
- * template's image may carry an EFI partition too). */
-static char *
-dup_files_folder (QrResultRow        *self,
-                  const char * const *mount_points)
-{
-  if (is_private_image (self))
-    return qr_mount_dup_files_folder (mount_points[0]);
-
-  for (guint i = 0; mount_points[i] != NULL; i++)
-    {
-      g_autofree char *usr = g_build_filename (mount_points[i], "usr", NULL);
-
-      if (g_file_test (usr, G_FILE_TEST_IS_DIR))
-        return g_strdup (mount_points[i]);
-    }
-
-  return g_strdup (mount_points[0]);
+  return qr_mount_files_find_image (location, (const char * const *) files);
 }
 
 static void
@@ -174,19 +140,58 @@ end_work (QrResultRow *self)
   self->refocus = FALSE;
 }
 
+/* Mounting cannot give this account its files: Copy Files takes the
+ * place of Open Files, and @reason says why in one sentence. */
+static void
+block_mount (QrResultRow *self,
+             const char  *reason)
+{
+  gboolean had_focus = gtk_widget_has_focus (self->open_button);
+
+  self->mount_blocked = TRUE;
+  qr_error_view_set_error (self->mount_error_view, NULL);
+  gtk_label_set_label (self->blocked_label, reason);
+  gtk_widget_set_visible (GTK_WIDGET (self->blocked_label), TRUE);
+  gtk_widget_set_visible (self->open_button, FALSE);
+  gtk_widget_add_css_class (self->copy_button, "suggested-action");
+  if (had_focus || self->refocus)
+    gtk_widget_grab_focus (self->copy_button);
+  self->refocus = FALSE;
+}
+
+/* Whether @error means that mounting will not work for this account here,
+ * and if so, why, in one sentence. */
+static const char *
+blocking_reason (const GError *error)
+{
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_UDISKS_UNAVAILABLE))
+    return _("Opening the files in place needs the disk service udisks, which is not "
+             "running here, so copy them out instead.");
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    return _("Your account may not open these files in place, so copy them out "
+             "instead: the copies will be yours.");
+
+  return NULL;
+}
+
 static void
 show_mounted_files (QrResultRow        *self,
                     const char * const *mount_points)
 {
-  g_autofree char *path = dup_files_folder (self, mount_points);
+  g_autofree char *path = qr_mount_files_dup_folder (mount_points);
   g_autoptr(GFile) folder = NULL;
   g_autoptr(GError) error = NULL;
 
   /* A file manager would only say "permission denied"; say why here, and
    * leave the image mounted so that the way forward can be followed. */
-  if (!qr_mount_check_access (path, &error))
+  if (!qr_mount_files_check_access (path, &error))
     {
-      show_mount_error (self, error);
+      g_debug ("Could not open %s: %s", path, error->message);
+      if (blocking_reason (error) != NULL)
+        block_mount (self, blocking_reason (error));
+      else
+        show_mount_error (self, error);
       return;
     }
 
@@ -215,6 +220,8 @@ update_mount_state (QrResultRow *self)
   ejecting = busy && mounted && !self->opening;
 
   gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
+  gtk_widget_action_set_enabled (widget, "row.copy-files", self->image != NULL);
+  gtk_widget_set_visible (self->copy_button, self->image != NULL);
   gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
 
   /* Eject takes the place of Show in Folder, which would only show the
@@ -258,6 +265,13 @@ mount_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  if (mount_points == NULL && blocking_reason (error) != NULL)
+    {
+      g_debug ("Could not mount: %s", error->message);
+      block_mount (self, blocking_reason (error));
+      return;
+    }
+
   if (mount_points == NULL)
     {
       show_mount_error (self, error);
@@ -295,6 +309,49 @@ open_files_action (GtkWidget  *widget,
   begin_work (self);
   qr_mount_tracker_mount_async (self->tracker, self->image, self->cancellable,
                                 mount_cb, g_object_ref (self));
+}
+
+static void
+copy_files_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  QrResultRow *self = QR_RESULT_ROW (widget);
+  QrImageBrowser *browser;
+
+  if (self->image == NULL)
+    return;
+
+  browser = qr_image_browser_new (get_window (self), self->image,
+                                  qr_qube_get_name (qr_restore_item_get_qube (self->item)),
+                                  self->tracker);
+  gtk_window_present (GTK_WINDOW (browser));
+}
+
+/* Read in our own process: when the user's files in the image belong to
+ * another account, mounting would show a folder this one cannot enter. */
+static void
+owner_checked_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(QrResultRow) self = user_data;
+  g_autoptr(QrImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *files_path = NULL;
+
+  image = qr_mount_files_open_image_finish (result, &files_path, NULL);
+  if (image == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  if (qr_mount_files_check_image_access (image, files_path, geteuid (), &error) ||
+      !g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
+    return;
+
+  g_debug ("%s", error->message);
+  block_mount (self, _("Your files in this qube belong to another user account, so "
+                       "opening them in place would not let you in: copy them out "
+                       "instead, and the copies will be yours."));
 }
 
 static void
@@ -524,6 +581,8 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, blocked_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, copy_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, buttons_box);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, show_in_folder_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_button);
@@ -533,6 +592,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "row.open-files", NULL, open_files_action);
   gtk_widget_class_install_action (widget_class, "row.eject", NULL, eject_action);
+  gtk_widget_class_install_action (widget_class, "row.copy-files", NULL, copy_files_action);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL,
                                    show_in_folder_action);
 
@@ -543,7 +603,19 @@ qr_result_row_class_init (QrResultRowClass *klass)
 static void
 qr_result_row_init (QrResultRow *self)
 {
+  GtkWidget *buttons[4];
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The buttons wrap onto a second line on a phone. A hidden button's
+   * place in the flow box goes with it. */
+  buttons[0] = self->show_in_folder_button;
+  buttons[1] = self->eject_button;
+  buttons[2] = self->copy_button;
+  buttons[3] = self->open_button;
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    g_object_bind_property (buttons[i], "visible", gtk_widget_get_parent (buttons[i]), "visible",
+                            G_BINDING_SYNC_CREATE);
 
   self->cancellable = g_cancellable_new ();
 }
@@ -575,6 +647,9 @@ qr_result_row_new (QrRestoreItem  *item,
       show_done (self, verify_only);
       if (!verify_only)
         self->image = find_image (item);
+      if (self->image != NULL)
+        qr_mount_files_open_image_async (self->image, self->cancellable,
+                                         owner_checked_cb, g_object_ref (self));
       break;
 
     case QR_RESTORE_STATE_FAILED:

@@ -9,7 +9,9 @@
 
 #include <glib/gi18n.h>
 
+#include "qr-image-browser.h"
 #include "qr-page-choose.h"
+#include "qr-page-done.h"
 #include "qr-page-restore.h"
 #include "qr-page-unlock.h"
 #include "qr-test-utils.h"
@@ -162,6 +164,54 @@ dialog_shown (gpointer data)
   return qr_test_find_dialog () != NULL;
 }
 
+static gboolean
+browser_on_page (gpointer data)
+{
+  return g_strcmp0 (qr_image_browser_get_page (data), g_object_get_data (data, "want")) == 0;
+}
+
+/* "Copy Files…" of the first qube with a disk image: its files, chosen,
+ * and copied. */
+static void
+shoot_browser (QrWindow *window,
+               Backups  *backups,
+               Variant  *variant)
+{
+  GtkWidget *list = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_DONE, "result_list");
+  g_autofree char *dest = g_build_filename (backups->dir, "Recovered Files", NULL);
+  g_autoptr(GFile) dest_file = g_file_new_for_path (dest);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  QrImageBrowser *browser = NULL;
+  GtkWidget *row;
+
+  for (row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (gtk_widget_activate_action (row, "row.copy-files", NULL))
+      break;
+  g_assert_nonnull (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && browser == NULL; i++)
+    {
+      g_autoptr(GObject) each = g_list_model_get_item (toplevels, i);
+
+      if (QR_IS_IMAGE_BROWSER (each))
+        browser = QR_IMAGE_BROWSER (each);
+    }
+  g_assert_nonnull (browser);
+  gtk_window_set_default_size (GTK_WINDOW (browser), MIN (variant->width, 640), 600);
+
+  g_object_set_data (G_OBJECT (browser), "want", (gpointer) "browse");
+  qr_test_wait_until (browser_on_page, browser, QR_TEST_TIMEOUT_SECONDS);
+  gtk_widget_activate_action (GTK_WIDGET (browser), "browser.toggle-selected", NULL);
+  save_png (GTK_WIDGET (browser), backups->out_dir, "copy-files", variant);
+
+  qr_image_browser_set_destination (browser, dest_file);
+  gtk_widget_activate_action (GTK_WIDGET (browser), "browser.copy", NULL);
+  g_object_set_data (G_OBJECT (browser), "want", (gpointer) "done");
+  qr_test_wait_until (browser_on_page, browser, QR_TEST_TIMEOUT_SECONDS);
+  save_png (GTK_WIDGET (browser), backups->out_dir, "copy-files-done", variant);
+  gtk_window_destroy (GTK_WINDOW (browser));
+}
+
 static void
 shoot_variant (Backups *backups,
                Variant *variant)
@@ -225,6 +275,7 @@ shoot_variant (Backups *backups,
 
   restore_into (window, backups, backups->fast, "win.go-next");
   shoot (window, backups, "done", variant);
+  shoot_browser (window, backups, variant);
 
   restore_into (window, backups, backups->fast, "win.verify-backup");
   shoot (window, backups, "done-verified", variant);

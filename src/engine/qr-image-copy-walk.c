@@ -1,0 +1,755 @@
+/* qr-image-copy-walk.c
+ *
+ * Copyright 2026 The qubes-rescue authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "qr-error.h"
+#include "qr-extract.h"
+#include "qr-image-copy-private.h"
+
+/* The worker of a copy out of a disk image: it walks the chosen trees
+ * twice, once to count what there is (for the progress), once to copy.
+ * The walk is a loop over a stack of folders, not a recursion: a hostile
+ * image decides how deep its trees go. Every folder is entered at most
+ * once, which ends loops, and the destination is only ever written
+ * through folders this walk made itself, by file descriptor, so that no
+ * name from the image can lead outside it.
+ *
+ * Files are written under a temporary name and get theirs when complete;
+ * a chosen folder is filled under a temporary name and gets its own when
+ * everything in it is done. What a failed or cancelled copy leaves is
+ * removed. A file that cannot be read is noted and the copy goes on; a
+ * destination that cannot be written ends it. */
+
+#define PIECE_SIZE (1024 * 1024)
+
+/* Deeper than this, and a folder is left out with a note: every level
+ * holds a file descriptor open. */
+#define MAX_DEPTH 256
+
+typedef struct
+{
+  guint32    inode;
+  char      *path;
+  GPtrArray *entries;
+  guint      next;
+  int        fd;
+  GFileInfo *info;
+} Frame;
+
+typedef struct
+{
+  QrImageCopy    *self;
+  QrImageCopyJob *job;
+  gboolean        counting;
+  guint           files;
+  guint64         bytes;
+  GHashTable     *visited;
+  GPtrArray      *stack;
+  int             dest_fd;
+  guchar         *buffer;
+  /* A destination failure or cancellation: the end of the copy. */
+  GError         *fatal;
+} Walk;
+
+static void
+frame_free (Frame *frame)
+{
+  if (frame->fd >= 0)
+    close (frame->fd);
+  g_free (frame->path);
+  g_clear_pointer (&frame->entries, g_ptr_array_unref);
+  g_clear_object (&frame->info);
+  g_free (frame);
+}
+
+void
+_qr_image_copy_note_free (QrImageCopyNote *note)
+{
+  g_free (note->path);
+  g_clear_error (&note->error);
+  g_free (note);
+}
+
+/* Notes */
+
+static void
+add_note (Walk                *walk,
+          QrImageCopyNoteKind  kind,
+          const char          *path,
+          GError              *error)
+{
+  QrImageCopyNote *note;
+
+  if (walk->counting)
+    {
+      g_error_free (error);
+      return;
+    }
+
+  note = g_new0 (QrImageCopyNote, 1);
+  note->kind = kind;
+  note->path = g_utf8_make_valid (path, -1);
+  note->error = error;
+  g_debug ("Not copied: %s: %s", note->path, error->message);
+  g_ptr_array_add (walk->job->notes, note);
+}
+
+static void
+note_failed (Walk       *walk,
+             const char *path,
+             int         code,
+             const char *message)
+{
+  add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+            g_error_new_literal (QR_ERROR, code, message));
+}
+
+static void
+note_damaged (Walk       *walk,
+              const char *path,
+              const char *why)
+{
+  g_autofree char *display = g_utf8_make_valid (path, -1);
+  g_autofree char *message = g_strdup_printf (_("“%s” in the disk image is damaged: %s."),
+                                              display, why);
+
+  note_failed (walk, path, QR_ERROR_DAMAGED, message);
+}
+
+/* A destination error: a name it does not take is that file's problem;
+ * anything else (full, read-only, gone) ends the copy. */
+static void
+destination_error (Walk       *walk,
+                   const char *path,
+                   int         errsv)
+{
+  g_autofree char *display = g_utf8_make_valid (path, -1);
+
+  switch (errsv)
+    {
+    case EINVAL:
+    case EILSEQ:
+    case ENAMETOOLONG:
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+                g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                             _("The name “%s” is not allowed on the destination disk."),
+                             display));
+      break;
+
+    case EEXIST:
+    case ENOTEMPTY:
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+                g_error_new (QR_ERROR, QR_ERROR_EXISTS,
+                             _("“%s” is already in the destination folder; it was left "
+                               "as it is."), display));
+      break;
+
+    case EFBIG:
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+                g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                             _("“%s” is too large for the destination disk."), display));
+      break;
+
+    case EPERM:
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+                g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                             _("“%s” is a link, which the destination disk cannot hold."),
+                             display));
+      break;
+
+    default:
+      if (walk->fatal == NULL)
+        walk->fatal = g_error_new (QR_ERROR, qr_error_from_errno (errsv),
+                                   _("Could not write “%s” into the destination folder: %s."),
+                                   display, g_strerror (errsv));
+      break;
+    }
+}
+
+static gboolean
+is_valid_name (const char *name)
+{
+  return name[0] != '\0' && strchr (name, '/') == NULL &&
+         !g_str_equal (name, ".") && !g_str_equal (name, "..");
+}
+
+static char *
+temp_name (void)
+{
+  static guint counter;
+
+  return g_strdup_printf (".qr-partial-%u-%u", (guint) getpid (),
+                          g_atomic_int_add (&counter, 1));
+}
+
+/* Gives the finished @temp its @name, never replacing anything: the
+ * destination may be a disk that knows neither RENAME_NOREPLACE nor hard
+ * links. */
+static int
+give_name (int         dir_fd,
+           const char *temp,
+           const char *name)
+{
+  if (renameat2 (dir_fd, temp, dir_fd, name, RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS)
+    return errno;
+
+  if (linkat (dir_fd, temp, dir_fd, name, 0) == 0)
+    {
+      unlinkat (dir_fd, temp, 0);
+      return 0;
+    }
+  if (errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
+    return errno;
+
+  if (faccessat (dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return EEXIST;
+  if (renameat (dir_fd, temp, dir_fd, name) != 0)
+    return errno;
+
+  return 0;
+}
+
+/* What the file's owner may do, and what others may: kept, with read and
+ * write for the user always, and no set-id bits. */
+static mode_t
+copy_mode (GFileInfo *info,
+           mode_t     always)
+{
+  return (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 0777) | always;
+}
+
+static void
+get_times (GFileInfo       *info,
+           struct timespec  times[2])
+{
+  times[1].tv_sec = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED);
+  times[1].tv_nsec = g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC) * 1000;
+  times[0] = times[1];
+}
+
+static gboolean
+check_cancelled (Walk *walk)
+{
+  if (walk->fatal == NULL)
+    g_cancellable_set_error_if_cancelled (walk->job->cancellable, &walk->fatal);
+
+  return walk->fatal != NULL;
+}
+
+/* Regular files */
+
+static gboolean
+write_all (int           fd,
+           const guchar *buffer,
+           gsize         count,
+           guint64       offset)
+{
+  while (count > 0)
+    {
+      gssize n = pwrite (fd, buffer, count, offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+
+      buffer += n;
+      count -= n;
+      offset += n;
+    }
+
+  return TRUE;
+}
+
+/* Copies the data of @map into @fd: only the extents, so that holes stay
+ * holes. FALSE with a note, or with walk->fatal set. */
+static gboolean
+copy_data (Walk        *walk,
+           QrImageData *map,
+           int          fd,
+           const char  *path)
+{
+  guint64 size = qr_image_data_get_size (map);
+  const QrImageExtent *extents;
+  guint n_extents;
+
+  extents = qr_image_data_get_extents (map, &n_extents);
+
+  for (guint i = 0; i < n_extents; i++)
+    {
+      guint64 end = MIN (extents[i].logical + extents[i].length, size);
+
+      for (guint64 offset = extents[i].logical; offset < end; offset += PIECE_SIZE)
+        {
+          g_autoptr(GError) error = NULL;
+          gsize count = MIN (PIECE_SIZE, end - offset);
+          gssize n;
+
+          if (check_cancelled (walk))
+            return FALSE;
+
+          n = qr_image_data_read (walk->job->image, map, offset, walk->buffer, count, &error);
+          if (n < 0)
+            {
+              add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+              return FALSE;
+            }
+
+          if (!write_all (fd, walk->buffer, n, offset))
+            {
+              destination_error (walk, path, errno);
+              return FALSE;
+            }
+
+          _qr_image_copy_add_progress (walk->self, 0, n, NULL);
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+copy_regular (Walk       *walk,
+              int         dir_fd,
+              const char *name,
+              const char *path,
+              GFileInfo  *info)
+{
+  guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
+  g_autoptr(QrImageData) map = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *temp = temp_name ();
+  struct timespec times[2];
+  gboolean done = FALSE;
+  int errsv = 0;
+  int fd;
+
+  map = qr_image_read_data_map (walk->job->image, inode, path, &error);
+  if (map == NULL)
+    {
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+      return;
+    }
+
+  fd = openat (dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      destination_error (walk, path, errno);
+      return;
+    }
+
+  get_times (info, times);
+  if (copy_data (walk, map, fd, path))
+    {
+      if (ftruncate (fd, qr_image_data_get_size (map)) != 0 ||
+          fchmod (fd, copy_mode (info, 0600)) != 0 ||
+          futimens (fd, times) != 0 ||
+          (errsv = give_name (dir_fd, temp, name)) != 0)
+        destination_error (walk, path, errsv != 0 ? errsv : errno);
+      else
+        done = TRUE;
+    }
+
+  close (fd);
+  if (!done)
+    unlinkat (dir_fd, temp, 0);
+}
+
+/* Links, copied as links and never followed */
+
+static void
+copy_link (Walk       *walk,
+           int         dir_fd,
+           const char *name,
+           const char *path,
+           GFileInfo  *info)
+{
+  guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
+  g_autofree char *target = NULL;
+  g_autofree char *temp = temp_name ();
+  g_autoptr(GError) error = NULL;
+  struct timespec times[2];
+  int errsv;
+
+  target = qr_image_read_link (walk->job->image, inode, path, &error);
+  if (target == NULL)
+    {
+      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+      return;
+    }
+
+  if (symlinkat (target, dir_fd, temp) != 0)
+    {
+      destination_error (walk, path, errno);
+      return;
+    }
+
+  get_times (info, times);
+  utimensat (dir_fd, temp, times, AT_SYMLINK_NOFOLLOW);
+  errsv = give_name (dir_fd, temp, name);
+  if (errsv != 0)
+    {
+      unlinkat (dir_fd, temp, 0);
+      destination_error (walk, path, errsv);
+    }
+}
+
+/* Folders */
+
+/* Lists the folder @info at @path and, when copying, makes it as @name
+ * in @dir_fd; then it is on the stack, to be filled. */
+static void
+enter_folder (Walk       *walk,
+              int         dir_fd,
+              const char *name,
+              const char *path,
+              GFileInfo  *info)
+{
+  guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  Frame *frame;
+  int fd = -1;
+
+  if (!g_hash_table_add (walk->visited, GUINT_TO_POINTER (inode)))
+    {
+      note_damaged (walk, path, _("the folder holds itself, in a loop"));
+      return;
+    }
+
+  if (walk->stack->len >= MAX_DEPTH)
+    {
+      note_damaged (walk, path, _("its folders are nested too deeply"));
+      return;
+    }
+
+  entries = qr_image_list (walk->job->image, inode, path, walk->job->cancellable, &error);
+  if (entries == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        check_cancelled (walk);
+      else
+        add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!walk->counting)
+    {
+      if (mkdirat (dir_fd, name, 0700) != 0)
+        {
+          destination_error (walk, path, errno);
+          return;
+        }
+
+      fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        {
+          destination_error (walk, path, errno);
+          return;
+        }
+    }
+
+  frame = g_new0 (Frame, 1);
+  frame->inode = inode;
+  frame->path = g_strdup (path);
+  frame->entries = g_steal_pointer (&entries);
+  frame->fd = fd;
+  frame->info = g_object_ref (info);
+  g_ptr_array_add (walk->stack, frame);
+}
+
+/* A folder's own mode and time, once nothing more is written into it. */
+static void
+leave_folder (Walk *walk)
+{
+  Frame *frame = g_ptr_array_index (walk->stack, walk->stack->len - 1);
+  struct timespec times[2];
+
+  if (frame->fd >= 0 && walk->fatal == NULL)
+    {
+      get_times (frame->info, times);
+      if (fchmod (frame->fd, copy_mode (frame->info, 0700)) != 0 ||
+          futimens (frame->fd, times) != 0)
+        destination_error (walk, frame->path, errno);
+    }
+
+  g_ptr_array_remove_index (walk->stack, walk->stack->len - 1);
+}
+
+static void
+visit (Walk       *walk,
+       int         dir_fd,
+       const char *name,
+       const char *path,
+       GFileInfo  *info)
+{
+  const char *problem = g_file_info_get_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR);
+
+  if (problem != NULL)
+    {
+      note_failed (walk, path, QR_ERROR_DAMAGED, problem);
+      return;
+    }
+
+  if (!is_valid_name (name))
+    {
+      note_damaged (walk, path, _("its name is not valid"));
+      return;
+    }
+
+  switch (g_file_info_get_file_type (info))
+    {
+    case G_FILE_TYPE_DIRECTORY:
+      enter_folder (walk, dir_fd, name, path, info);
+      break;
+
+    case G_FILE_TYPE_REGULAR:
+      walk->files++;
+      walk->bytes += MIN ((guint64) g_file_info_get_size (info),
+                          g_file_info_get_attribute_uint64 (info,
+                                                            G_FILE_ATTRIBUTE_STANDARD_ALLOCATED_SIZE));
+      if (!walk->counting)
+        {
+          _qr_image_copy_add_progress (walk->self, 0, 0, path);
+          copy_regular (walk, dir_fd, name, path, info);
+          _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
+        }
+      break;
+
+    case G_FILE_TYPE_SYMBOLIC_LINK:
+      walk->files++;
+      if (!walk->counting)
+        {
+          copy_link (walk, dir_fd, name, path, info);
+          _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
+        }
+      break;
+
+    case G_FILE_TYPE_SPECIAL:
+      add_note (walk, QR_IMAGE_COPY_NOTE_SKIPPED, path,
+                g_error_new_literal (QR_ERROR, QR_ERROR_FAILED,
+                                     _("A device, pipe or socket: it holds no data to copy.")));
+      break;
+
+    case G_FILE_TYPE_UNKNOWN:
+    case G_FILE_TYPE_SHORTCUT:
+    case G_FILE_TYPE_MOUNTABLE:
+    default:
+      note_damaged (walk, path, _("it is of no known kind"));
+      break;
+    }
+}
+
+/* Works through the stack until it is empty or the copy ends. */
+static void
+walk_stack (Walk *walk)
+{
+  while (walk->stack->len > 0)
+    {
+      Frame *frame = g_ptr_array_index (walk->stack, walk->stack->len - 1);
+      g_autofree char *path = NULL;
+      GFileInfo *info;
+
+      if (check_cancelled (walk))
+        return;
+
+      if (frame->next >= frame->entries->len)
+        {
+          leave_folder (walk);
+          continue;
+        }
+
+      info = g_ptr_array_index (frame->entries, frame->next++);
+      path = g_build_filename (frame->path, g_file_info_get_name (info), NULL);
+      visit (walk, frame->fd, g_file_info_get_name (info), path, info);
+    }
+}
+
+/* The chosen items */
+
+static GFileInfo *
+lookup_item (Walk        *walk,
+             const char  *path,
+             char       **name)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 inode;
+
+  *name = g_path_get_basename (path);
+  inode = qr_image_lookup (walk->job->image, path, FALSE, &error);
+  if (inode != 0 && is_valid_name (*name))
+    return qr_image_query_info (walk->job->image, inode, *name, &error);
+
+  if (error == NULL)
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         _("Choose files or folders inside the disk image, not all of it."));
+  add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+
+  return NULL;
+}
+
+/* A chosen folder is made under a temporary name and given its own when
+ * all of it is copied. */
+static void
+copy_item (Walk       *walk,
+           const char *path)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *temp = NULL;
+  g_autoptr(GFileInfo) info = lookup_item (walk, path, &name);
+  gboolean is_folder;
+  int errsv;
+
+  if (info == NULL)
+    return;
+
+  is_folder = g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
+  if (!walk->counting &&
+      faccessat (walk->dest_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      destination_error (walk, path, EEXIST);
+      return;
+    }
+
+  if (!is_folder || walk->counting)
+    {
+      visit (walk, walk->dest_fd, name, path, info);
+      walk_stack (walk);
+      if (!walk->counting && walk->fatal == NULL &&
+          faccessat (walk->dest_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, name, NULL));
+      return;
+    }
+
+  temp = temp_name ();
+  visit (walk, walk->dest_fd, temp, path, info);
+  if (walk->stack->len == 0)
+    return;
+  walk_stack (walk);
+
+  if (walk->fatal != NULL)
+    {
+      g_ptr_array_set_size (walk->stack, 0);
+      qr_extract_remove_tree (walk->dest_fd, temp);
+      return;
+    }
+
+  errsv = give_name (walk->dest_fd, temp, name);
+  if (errsv != 0)
+    {
+      qr_extract_remove_tree (walk->dest_fd, temp);
+      destination_error (walk, path, errsv);
+      return;
+    }
+
+  g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, name, NULL));
+}
+
+static void
+walk_items (Walk *walk)
+{
+  for (guint i = 0; walk->job->paths[i] != NULL && walk->fatal == NULL; i++)
+    {
+      g_hash_table_remove_all (walk->visited);
+      copy_item (walk, walk->job->paths[i]);
+    }
+}
+
+static int
+open_destination (QrImageCopyJob  *job,
+                  GError         **error)
+{
+  int fd;
+
+  if (g_mkdir_with_parents (job->destination, 0755) != 0 ||
+      (fd = open (job->destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    {
+      int errsv = errno;
+      g_autofree char *display = g_filename_display_name (job->destination);
+
+      g_set_error (error, QR_ERROR, qr_error_from_errno (errsv),
+                   _("The folder “%s” cannot be used: %s."), display, g_strerror (errsv));
+      return -1;
+    }
+
+  return fd;
+}
+
+static GError *
+failed_error (QrImageCopyJob *job)
+{
+  guint n_failed = 0;
+  int code = QR_ERROR_FAILED;
+
+  for (guint i = 0; i < job->notes->len; i++)
+    {
+      QrImageCopyNote *note = g_ptr_array_index (job->notes, i);
+
+      if (note->kind != QR_IMAGE_COPY_NOTE_FAILED)
+        continue;
+      if (n_failed++ == 0 && note->error->domain == QR_ERROR)
+        code = note->error->code;
+      if (g_error_matches (note->error, QR_ERROR, QR_ERROR_DAMAGED))
+        code = QR_ERROR_DAMAGED;
+    }
+
+  if (n_failed == 0)
+    return NULL;
+
+  return g_error_new (QR_ERROR, code,
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "%u file or folder could not be copied.",
+                                   "%u files or folders could not be copied.",
+                                   n_failed),
+                      n_failed);
+}
+
+gboolean
+_qr_image_copy_run_job (QrImageCopy     *self,
+                        QrImageCopyJob  *job,
+                        GError         **error)
+{
+  g_autoptr(GHashTable) visited = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func ((GDestroyNotify) frame_free);
+  g_autofree guchar *buffer = g_malloc (PIECE_SIZE);
+  Walk walk = { self, job, TRUE, 0, 0, visited, stack, -1, buffer, NULL };
+
+  walk.dest_fd = open_destination (job, error);
+  if (walk.dest_fd < 0)
+    return FALSE;
+
+  walk_items (&walk);
+  _qr_image_copy_set_totals (self, walk.files, walk.bytes);
+
+  walk.counting = FALSE;
+  if (walk.fatal == NULL)
+    walk_items (&walk);
+
+  close (walk.dest_fd);
+
+  if (walk.fatal == NULL)
+    walk.fatal = failed_error (job);
+
+  if (walk.fatal != NULL)
+    {
+      g_propagate_error (error, walk.fatal);
+      return FALSE;
+    }
+
+  return TRUE;
+}
