@@ -90,8 +90,11 @@ def is_mounted(path):
 
 
 def one_sentence(stderr):
+    """One sentence says what happened; at most one more line says where
+    to go from there (the command's help, or a way around mounting)."""
     lines = stderr.strip().splitlines()
-    return len(lines) == 1 and "org.freedesktop" not in lines[0]
+    return (1 <= len(lines) <= 2 and lines[0].startswith("qubes-rescue-cli: ")
+            and "org.freedesktop" not in stderr)
 
 
 def test_usage(tap):
