@@ -41,7 +41,7 @@ _qubes_rescue_cli ()
       options="--passphrase-file --passphrase-fd --jobs --max-memory --json --help"
       ;;
     restore)
-      options="--dest --passphrase-file --passphrase-fd --jobs --max-memory --json --help"
+      options="--dest --salvage --passphrase-file --passphrase-fd --jobs --max-memory --json --help"
       ;;
     mount)
       options="--read-write --help"

@@ -26,6 +26,7 @@ complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from help" -a "info veri
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands" -l passphrase-file -r -F -d 'Read the passphrase from FILE'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands" -l passphrase-fd -x -d 'Read the passphrase from file descriptor N'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from $backup_commands" -l json -d 'Print the result as JSON'
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from restore" -l salvage -d 'Of a damaged qube, restore what can be verified'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from restore" -s d -l dest -x -a '(__fish_complete_directories)' -d 'Restore into the folder DIR'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from verify restore" -s j -l jobs -x -d 'Derive at most N keys at once'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from verify restore" -l max-memory -x -d 'Use at most SIZE of memory for keys'

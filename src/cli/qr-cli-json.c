@@ -132,6 +132,9 @@ state_name (QrRestoreItem *item)
         return "cancelled";
       return "failed";
 
+    case QR_RESTORE_STATE_PARTIAL:
+      return "partial";
+
     case QR_RESTORE_STATE_WAITING:
     case QR_RESTORE_STATE_DERIVING_KEY:
     case QR_RESTORE_STATE_RESTORING:
@@ -139,6 +142,71 @@ state_name (QrRestoreItem *item)
       /* The run stopped before it reached this qube. */
       return "not-finished";
     }
+}
+
+static const char *
+file_state_name (QrRestoreFileState state)
+{
+  switch (state)
+    {
+    case QR_RESTORE_FILE_COMPLETE:
+      return "complete";
+    case QR_RESTORE_FILE_PARTIAL:
+      return "partial";
+    case QR_RESTORE_FILE_MISSING:
+    default:
+      return "missing";
+    }
+}
+
+static void
+add_uint_member (JsonBuilder *builder,
+                 const char  *name,
+                 guint64      value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, (gint64) value);
+}
+
+/* Salvage: how each file came back, with its lost stretches. */
+static void
+add_recovery (JsonBuilder *builder,
+              GListModel  *reports)
+{
+  guint n = g_list_model_get_n_items (reports);
+
+  json_builder_set_member_name (builder, "recovery");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrRestoreFile) file = g_list_model_get_item (reports, i);
+      const GArray *ranges = qr_restore_file_get_missing_ranges (file);
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "file", qr_restore_file_get_name (file));
+      add_string_member (builder, "state", file_state_name (qr_restore_file_get_state (file)));
+      add_uint_member (builder, "size", qr_restore_file_get_size (file));
+      add_uint_member (builder, "recovered", qr_restore_file_get_recovered (file));
+      add_uint_member (builder, "missing", qr_restore_file_get_missing (file));
+      add_uint_member (builder, "parts", qr_restore_file_get_n_parts (file));
+      add_uint_member (builder, "verified_parts", qr_restore_file_get_n_good_parts (file));
+      add_string_member (builder, "reason", qr_restore_file_get_reason (file));
+
+      json_builder_set_member_name (builder, "missing_ranges");
+      json_builder_begin_array (builder);
+      for (guint j = 0; j < ranges->len; j++)
+        {
+          const QrRestoreRange *range = &g_array_index (ranges, QrRestoreRange, j);
+
+          json_builder_begin_array (builder);
+          json_builder_add_int_value (builder, (gint64) range->offset);
+          json_builder_add_int_value (builder, (gint64) range->length);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
 }
 
 static void
@@ -169,6 +237,8 @@ add_item (JsonBuilder   *builder,
   for (guint i = 0; files != NULL && files[i] != NULL; i++)
     json_builder_add_string_value (builder, files[i]);
   json_builder_end_array (builder);
+
+  add_recovery (builder, qr_restore_item_get_reports (item));
   json_builder_end_object (builder);
 }
 

@@ -93,6 +93,9 @@ add_dest_entries (GOptionContext *context,
   const GOptionEntry entries[] = {
     { "dest", 'd', 0, G_OPTION_ARG_FILENAME, &options->dest,
       N_("Restore into the folder DIR"), N_("DIR") },
+    { "salvage", 0, 0, G_OPTION_ARG_NONE, &options->salvage,
+      N_("Of a damaged qube, restore what can be verified into “QUBE (partly recovered)”, "
+         "with a report of what is missing"), NULL },
     { NULL }
   };
 

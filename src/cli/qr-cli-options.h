@@ -45,6 +45,7 @@ typedef struct
   guint64                 max_memory_bytes;
   int                     jobs;
   gboolean                json;
+  gboolean                salvage;
 
   /* The backup, then the names of the qubes. */
   char                  **arguments;

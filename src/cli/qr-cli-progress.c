@@ -226,6 +226,19 @@ item_state_cb (QrRestoreItem *item,
         g_printerr (_("%s: FAILED: %s\n"), name, error->message);
       break;
 
+    case QR_RESTORE_STATE_PARTIAL:
+      clear_line (self);
+      if (!self->print_results)
+        break;
+      if (qr_restore_get_verify_only (self->restore))
+        g_print (_("%s: damaged: %s\n"), name, error->message);
+      else
+        {
+          where = g_file_get_path (qr_restore_item_get_location (item));
+          g_print (_("%s: PARTLY recovered to %s: %s\n"), name, where, error->message);
+        }
+      break;
+
     case QR_RESTORE_STATE_WAITING:
     case QR_RESTORE_STATE_DERIVING_KEY:
     case QR_RESTORE_STATE_RESTORING:

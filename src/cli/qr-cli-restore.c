@@ -149,6 +149,7 @@ restore_or_verify (QrCliOptions *options)
 
   restore = qr_restore_new (backup, dest);
   qr_restore_set_kdf_pool (restore, pool);
+  qr_restore_set_salvage (restore, options->salvage);
   if (!select_qubes (restore, backup, qr_cli_options_get_qubes (options)))
     return QR_EXIT_USAGE;
 

@@ -94,10 +94,60 @@ _qr_extract_write_block_sparse (int           fd,
   return TRUE;
 }
 
+/* Whether the entry being written is the series' own file, the one a
+ * salvage report speaks of stretch by stretch. */
+static gboolean
+is_series_file (Extraction *x)
+{
+  return x->job->kind == QR_EXTRACT_SINGLE_FILE;
+}
+
+/* Writes one data block. In a salvage, the stretches of it that came from
+ * a gap in the stream are not data: they are left as holes and listed. */
+static gboolean
+write_block (Extraction   *x,
+             int           fd,
+             const guint8 *block,
+             gsize         size,
+             guint64       offset)
+{
+  QrRestoreFile *report = x->job->report;
+  guint64 input = x->source->fill_gaps ? archive_filter_bytes (x->archive, 0) : 0;
+  gsize done = 0;
+
+  x->reached = MAX (x->reached, offset + size);
+
+  while (done < size)
+    {
+      gboolean in_gap = FALSE;
+      gsize run = x->source->fill_gaps ? _qr_extract_next_run (x->source, input + done,
+                                                               size - done, &in_gap)
+                                       : size - done;
+
+      if (in_gap && is_series_file (x))
+        qr_restore_file_add_missing (report, offset + done, run);
+      else if (!in_gap)
+        {
+          if (fd >= 0 && !_qr_extract_write_block_sparse (fd, block + done, run, offset + done,
+                                                          &x->job->bytes_written))
+            return FALSE;
+          if (report != NULL)
+            qr_restore_file_add_recovered (report, run);
+        }
+
+      done += run;
+    }
+
+  return TRUE;
+}
+
+/* Writes an entry's data; a stream that breaks off sets @broken, as
+ * opposed to the destination failing. */
 static gboolean
 write_data (Extraction  *x,
             int          fd,
             const char  *relative,
+            gboolean    *broken,
             GError     **error)
 {
   const void *block;
@@ -105,19 +155,49 @@ write_data (Extraction  *x,
   la_int64_t offset;
   int r;
 
+  *broken = FALSE;
+  x->reached = 0;
   while ((r = archive_read_data_block (x->archive, &block, &size, &offset)) == ARCHIVE_OK)
     {
-      if (fd >= 0 && !_qr_extract_write_block_sparse (fd, block, size, offset, &x->job->bytes_written))
+      if (!write_block (x, fd, block, size, offset))
         return _qr_extract_set_io_error (error, errno, relative);
     }
 
   if (r != ARCHIVE_EOF)
     {
+      *broken = TRUE;
       _qr_extract_set_stream_error (error, x->source, x->archive, x->job->series_path);
       return FALSE;
     }
 
   return TRUE;
+}
+
+/* Salvage: the data stretches of a file broken off at @from that never
+ * came, from its sparse map. */
+static void
+add_missing_after (QrRestoreFile        *report,
+                   struct archive_entry *entry,
+                   guint64               from)
+{
+  guint64 size = archive_entry_size (entry);
+  la_int64_t offset, length;
+
+  if (archive_entry_sparse_reset (entry) == 0)
+    {
+      if (from < size)
+        qr_restore_file_add_missing (report, from, size - from);
+      return;
+    }
+
+  while (archive_entry_sparse_next (entry, &offset, &length) == ARCHIVE_OK)
+    {
+      guint64 start = MAX ((guint64) offset, from);
+      guint64 end = MIN ((guint64) offset + length, size);
+
+      if (end > start)
+        qr_restore_file_add_missing (report, start, end - start);
+    }
 }
 
 /* A file is written under a temporary name and gets its real name only
@@ -165,6 +245,34 @@ _qr_extract_install_temp (Extraction       *x,
   return ret;
 }
 
+/* Salvage: a file whose stream broke off keeps what came of it, at its
+ * full size, under its own name; the report says what is missing. */
+static void
+keep_broken_file (Extraction            *x,
+                  struct archive_entry  *entry,
+                  int                    parent,
+                  char                 **temp_name,
+                  int                    fd,
+                  const char            *leaf,
+                  const char            *relative,
+                  const GError          *why)
+{
+  QrRestoreFile *report = x->job->report;
+  struct timespec mtime = { archive_entry_mtime (entry), 0 };
+
+  if (is_series_file (x))
+    add_missing_after (report, entry, x->reached);
+
+  qr_restore_file_set_state (report, QR_RESTORE_FILE_PARTIAL, why->message);
+  if (fd >= 0 && _qr_extract_install_temp (x, parent, temp_name, fd, leaf, relative,
+                                           archive_entry_size (entry),
+                                           archive_entry_perm (entry), &mtime, NULL))
+    {
+      x->job->apparent_size += archive_entry_size (entry);
+      x->kept_broken_file = is_series_file (x);
+    }
+}
+
 gboolean
 _qr_extract_regular (Extraction            *x,
                      struct archive_entry  *entry,
@@ -172,38 +280,47 @@ _qr_extract_regular (Extraction            *x,
                      GError               **error)
 {
   g_autofree char *temp_name = NULL;
-  const char *leaf;
+  const char *leaf = NULL;
   la_int64_t size = archive_entry_size (entry);
   struct timespec mtime = { archive_entry_mtime (entry), 0 };
-  int parent;
-  int fd;
+  gboolean broken = FALSE;
+  int parent = -1;
+  int fd = -1;
   gboolean ret = FALSE;
 
-  if (x->job->dir_fd < 0)
+  if (x->job->report != NULL && is_series_file (x))
+    qr_restore_file_set_size (x->job->report, size);
+
+  if (x->job->dir_fd >= 0)
     {
-      if (!write_data (x, -1, relative, error))
+      if ((parent = _qr_extract_open_parent (x, relative, &leaf, error)) < 0)
         return FALSE;
-      x->job->apparent_size += size;
-      return TRUE;
+      if ((fd = _qr_extract_create_temp (parent, &temp_name)) < 0)
+        {
+          _qr_extract_set_io_error (error, errno, relative);
+          goto out;
+        }
     }
 
-  if ((parent = _qr_extract_open_parent (x, relative, &leaf, error)) < 0)
-    return FALSE;
+  if (!write_data (x, fd, relative, &broken, error))
+    {
+      if (broken && x->job->report != NULL)
+        keep_broken_file (x, entry, parent, &temp_name, fd, leaf, relative, *error);
+      goto out;
+    }
 
-  fd = _qr_extract_create_temp (parent, &temp_name);
-  if (fd < 0)
-    _qr_extract_set_io_error (error, errno, relative);
-  else if (!write_data (x, fd, relative, error))
-    unlinkat (parent, temp_name, 0);
-  else
-    ret = _qr_extract_install_temp (x, parent, &temp_name, fd, leaf, relative, size,
-                        archive_entry_perm (entry), &mtime, error);
-
+  ret = fd < 0 || _qr_extract_install_temp (x, parent, &temp_name, fd, leaf, relative, size,
+                                            archive_entry_perm (entry), &mtime, error);
   if (ret)
     x->job->apparent_size += size;
+
+out:
+  if (temp_name != NULL)
+    unlinkat (parent, temp_name, 0);
   if (fd >= 0)
     close (fd);
-  close (parent);
+  if (parent >= 0)
+    close (parent);
   return ret;
 }
 

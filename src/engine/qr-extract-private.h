@@ -32,6 +32,16 @@ typedef struct
    * short. */
   guint8             tail[1024];
   gsize              tail_len;
+  /* Salvage: how far into the stream libarchive has been given bytes,
+   * the stretches of it that were gaps filled with zeros (pairs of
+   * offset and length), the zeros still to give, and why the first gap is
+   * one (QrRestoreRange). Gaps are filled only in an uncompressed stream,
+   * where a byte's place in the stream says where it belongs. */
+  guint64            position;
+  gboolean           fill_gaps;
+  GArray            *gaps;
+  gsize              zeros_left;
+  GError            *gap_error;
 } Source;
 
 /* What one pass over an inner stream keeps between its entries. */
@@ -47,6 +57,10 @@ typedef struct
   /* The series' own entry is a symbolic link: R2 and R3.0 kept a qube's
    * icon.png as the link it was. It is restored, but is no file to open. */
   gboolean         series_is_link;
+  /* Salvage: how far into the file being written its data came, and
+   * whether the series' own file was kept although its stream broke off. */
+  guint64          reached;
+  gboolean         kept_broken_file;
 } Extraction;
 
 /* Why a name in an inner tar cannot be mapped into the qube's folder. */
@@ -73,6 +87,10 @@ void      _qr_extract_set_stream_error      (GError               **error,
                                              Source                *source,
                                              struct archive        *a,
                                              const char            *series_path);
+gsize     _qr_extract_next_run              (Source                *source,
+                                             guint64                start,
+                                             gsize                  length,
+                                             gboolean              *in_gap);
 
 /* qr-extract-names.c: names, folders on the way, and the words of errors */
 void      _qr_extract_set_unsafe_error      (GError               **error,
@@ -128,25 +146,25 @@ gboolean  _qr_extract_install_temp          (Extraction            *x,
                                              mode_t                 perm,
                                              struct timespec       *mtime,
                                              GError               **error);
-gboolean  _qr_extract_regular       (Extraction            *x,
+gboolean  _qr_extract_regular               (Extraction            *x,
                                              struct archive_entry  *entry,
                                              const char            *relative,
                                              GError               **error);
-gboolean  _qr_extract_directory     (Extraction            *x,
+gboolean  _qr_extract_directory             (Extraction            *x,
                                              struct archive_entry  *entry,
                                              const char            *relative,
                                              GError               **error);
 
 /* qr-extract-links.c: symbolic and hard links, named pipes */
-gboolean  _qr_extract_symlink       (Extraction            *x,
+gboolean  _qr_extract_symlink               (Extraction            *x,
                                              struct archive_entry  *entry,
                                              const char            *relative,
                                              GError               **error);
-gboolean  _qr_extract_hardlink      (Extraction            *x,
+gboolean  _qr_extract_hardlink              (Extraction            *x,
                                              struct archive_entry  *entry,
                                              const char            *relative,
                                              GError               **error);
-gboolean  _qr_extract_fifo          (Extraction            *x,
+gboolean  _qr_extract_fifo                  (Extraction            *x,
                                              struct archive_entry  *entry,
                                              const char            *relative,
                                              GError               **error);

@@ -43,12 +43,37 @@ keep_tail (Source     *source,
   source->tail_len = old + keep;
 }
 
+/* A gap in the stream: filled with zeros where the stream is plain, so that
+ * what follows keeps its place; where it is compressed, nothing after it
+ * can be read, so the stream ends there with the gap's reason. */
+static gssize
+take_gap (Source  *source,
+          gsize    length,
+          GError  *reason)
+{
+  if (source->gap_error == NULL)
+    source->gap_error = g_error_copy (reason);
+
+  if (!source->fill_gaps)
+    {
+      g_propagate_error (&source->error, reason);
+      return -1;
+    }
+
+  g_clear_error (&reason);
+  g_array_append_val (source->gaps, ((QrRestoreRange) { source->position, length }));
+  source->zeros_left = length;
+  return 0;
+}
+
 static la_ssize_t
 source_read_cb (struct archive *a,
                 void           *user_data,
                 const void    **buffer)
 {
+  static const guint8 zeros[64 * 1024];
   Source *source = user_data;
+  GError *reason = NULL;
   gssize n;
 
   if (source->at_end)
@@ -60,7 +85,24 @@ source_read_cb (struct archive *a,
       return -1;
     }
 
-  n = source->func (source->user_data, buffer, &source->error);
+  if (source->zeros_left == 0)
+    {
+      n = source->func (source->user_data, buffer, &reason);
+      if (n > 0 && *buffer == NULL)
+        n = take_gap (source, n, g_steal_pointer (&reason));
+      else if (n < 0)
+        g_propagate_error (&source->error, g_steal_pointer (&reason));
+    }
+  else
+    n = 0;
+
+  if (source->zeros_left > 0)
+    {
+      n = MIN (source->zeros_left, sizeof zeros);
+      source->zeros_left -= n;
+      *buffer = zeros;
+    }
+
   if (n < 0)
     {
       archive_set_error (a, EIO, "%s", source->error ? source->error->message : "");
@@ -72,7 +114,40 @@ source_read_cb (struct archive *a,
   else
     keep_tail (source, *buffer, n);
 
+  source->position += n;
   return n;
+}
+
+/* Salvage: the length of the run of bytes from @start (at most @length)
+ * that lies either wholly in a gap or wholly outside gaps, and which. */
+gsize
+_qr_extract_next_run (Source   *source,
+                      guint64   start,
+                      gsize     length,
+                      gboolean *in_gap)
+{
+  guint64 end = start + length;
+
+  *in_gap = FALSE;
+  for (guint i = 0; source->gaps != NULL && i < source->gaps->len; i++)
+    {
+      const QrRestoreRange *gap = &g_array_index (source->gaps, QrRestoreRange, i);
+      guint64 gap_start = gap->offset;
+      guint64 gap_end = gap->offset + gap->length;
+
+      if (gap_end <= start || gap_start >= end)
+        continue;
+
+      if (gap_start <= start)
+        {
+          *in_gap = TRUE;
+          return MIN (end, gap_end) - start;
+        }
+
+      end = gap_start;
+    }
+
+  return end - start;
 }
 
 /* Only the named filter, in process: never an external program, never a
@@ -220,18 +295,77 @@ drain_source (Source  *source,
 
   while (!source->at_end)
     {
-      gssize n = source->func (source->user_data, &buffer, &source->error);
+      GError *reason = NULL;
+      gssize n = source->func (source->user_data, &buffer, &reason);
 
       if (n < 0)
         {
-          g_propagate_error (error, g_steal_pointer (&source->error));
+          g_propagate_error (error, reason);
           return FALSE;
         }
+
+      /* A gap after the end of the archive loses nothing. */
+      g_clear_error (&reason);
       if (n == 0)
         source->at_end = TRUE;
     }
 
   return TRUE;
+}
+
+/* Salvage: what a stream that broke off or had gaps gave back. A file kept
+ * whole says so; one with lost stretches, or a tree that ended in a gap
+ * (its later entries lost), is partly recovered; a series whose own file
+ * never came is not recovered. */
+static void
+finish_report (Extraction   *x,
+               gboolean      complete,
+               const GError *error)
+{
+  QrRestoreFile *report = x->job->report;
+  Source *source = x->source;
+  gboolean tail_in_gap = FALSE;
+  const char *why = error != NULL ? error->message
+                                  : source->gap_error ? source->gap_error->message : NULL;
+
+  if (qr_restore_file_get_state (report) != QR_RESTORE_FILE_COMPLETE)
+    return;
+
+  if (source->position >= END_OF_ARCHIVE)
+    _qr_extract_next_run (source, source->position - END_OF_ARCHIVE, END_OF_ARCHIVE,
+                          &tail_in_gap);
+
+  if (x->job->kind == QR_EXTRACT_SINGLE_FILE && !x->saw_series)
+    qr_restore_file_set_state (report, QR_RESTORE_FILE_MISSING, why);
+  else if (qr_restore_file_get_missing (report) > 0 ||
+           (x->job->kind == QR_EXTRACT_TREE && (!complete || tail_in_gap)))
+    qr_restore_file_set_state (report, QR_RESTORE_FILE_PARTIAL, why);
+}
+
+/* Salvage: a stream that broke off after the series' own file was whole
+ * lost nothing of it; otherwise the report says what came back, and the
+ * error stays for the caller to tell a broken stream from a machine's
+ * failure. */
+static gboolean
+salvage_outcome (Extraction  *x,
+                 gboolean     ret,
+                 GError     **error)
+{
+  const GError *why = error != NULL ? *error : NULL;
+
+  finish_report (x, ret, why);
+
+  if (x->kept_broken_file)
+    g_ptr_array_add (x->job->files, g_strdup (x->series));
+
+  if (!ret && x->job->kind == QR_EXTRACT_SINGLE_FILE && x->saw_series &&
+      qr_restore_file_get_state (x->job->report) == QR_RESTORE_FILE_COMPLETE)
+    {
+      g_clear_error (error);
+      return TRUE;
+    }
+
+  return ret;
 }
 
 gboolean
@@ -242,7 +376,7 @@ qr_extract_stream (QrExtractJob       *job,
                    GError            **error)
 {
   Source source = { read_func, user_data, cancellable, NULL, FALSE };
-  Extraction x = { job, &source, NULL, NULL, FALSE, FALSE };
+  Extraction x = { job, &source, NULL, NULL, FALSE, FALSE, 0, FALSE };
   struct archive_entry *entry;
   NameCheck check;
   gboolean ret = FALSE;
@@ -259,6 +393,9 @@ qr_extract_stream (QrExtractJob       *job,
                         _("a name outside its own folder"));
       return FALSE;
     }
+
+  source.fill_gaps = job->report != NULL && job->compression_filter == NULL;
+  source.gaps = g_array_new (FALSE, FALSE, sizeof (QrRestoreRange));
 
   if ((x.archive = inner_reader_new (job->compression_filter, error)) == NULL)
     goto out;
@@ -320,7 +457,11 @@ qr_extract_stream (QrExtractJob       *job,
   ret = drain_source (&source, error);
 
 out:
+  if (job->report != NULL)
+    ret = salvage_outcome (&x, ret, error);
   g_clear_error (&source.error);
+  g_clear_error (&source.gap_error);
+  g_clear_pointer (&source.gaps, g_array_unref);
   g_clear_pointer (&x.archive, archive_read_free);
   g_free (x.series);
   return ret;

@@ -9,11 +9,15 @@
 
 #include <gio/gio.h>
 
+#include "qr-restore-file.h"
+
 G_BEGIN_DECLS
 
 /* Hands the extractor the next piece of a verified inner stream: sets
  * @buffer and returns its length, 0 at the end, -1 with @error set. The
- * buffer stays valid until the next call. */
+ * buffer stays valid until the next call. For a salvage (a job with a
+ * report), a gap is a positive length with @buffer set to %NULL: that many
+ * bytes of the stream could not be verified, and @error says why. */
 typedef gssize (*QrExtractReadFunc) (gpointer      user_data,
                                      const void  **buffer,
                                      GError      **error);
@@ -53,6 +57,13 @@ typedef struct
    * backup (a hard link as a copy) or left out (device files, sockets).
    * May be NULL. */
   GPtrArray     *notes;
+  /* Salvage: how the series came back. With a report, a stream with gaps
+   * or one that breaks off keeps every verified byte: an uncompressed
+   * stream goes on after a gap with the bytes at their own places, a
+   * compressed one stops there; a file cut off keeps its full size, the
+   * lost stretches left as holes and listed in the report. NULL: a stream
+   * that breaks off fails. */
+  QrRestoreFile *report;
 } QrExtractJob;
 
 gboolean        qr_extract_stream     (QrExtractJob       *job,

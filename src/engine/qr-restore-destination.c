@@ -339,12 +339,20 @@ forget_qube (QrRestoreDestination *self)
 }
 
 /* The qube's files are complete: they go to the disk, then the folder gets
- * its real name, and only then does the marker go. */
+ * its real name (the one it began with, or @name), and only then does the
+ * marker go. */
 gboolean
 qr_restore_destination_commit (QrRestoreDestination  *self,
+                               const char            *name,
                                GError               **error)
 {
   g_return_val_if_fail (self->staging != NULL, FALSE);
+
+  if (name != NULL)
+    {
+      g_free (self->final_name);
+      self->final_name = g_strdup (name);
+    }
 
   if (syncfs (self->staging_fd) != 0)
     {

@@ -26,6 +26,7 @@ int                   qr_restore_destination_begin      (QrRestoreDestination  *
                                                          const char            *qube,
                                                          GError               **error);
 gboolean              qr_restore_destination_commit     (QrRestoreDestination  *self,
+                                                         const char            *name,
                                                          GError               **error);
 void                  qr_restore_destination_abort      (QrRestoreDestination  *self);
 void                  qr_restore_destination_remove     (QrRestoreDestination  *self,

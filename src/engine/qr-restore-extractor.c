@@ -17,6 +17,7 @@
 #include "qr-error.h"
 #include "qr-extract.h"
 #include "qr-restore-extractor.h"
+#include "qr-restore-report.h"
 
 #define SLICE_SIZE (1024 * 1024)
 
@@ -25,6 +26,9 @@ typedef struct
   QrRestoreRun     *run;
   QrRestoreMessage *current;
   gboolean          ended;
+  /* Salvage: the parts of the series that came verified, and that did not. */
+  guint             good_parts;
+  guint             gaps;
 } StreamState;
 
 /* Gives a message's buffer back; its data now counts as done. */
@@ -35,6 +39,24 @@ release_message (QrRestoreRun     *run,
   if (message != NULL && message->type == QR_RESTORE_MESSAGE_DATA)
     qr_restore_progress_add_done (run->progress, message->weight);
   qr_restore_queue_release (run->queue, message);
+}
+
+/* Salvage: a part that could not be verified is a gap of its length in
+ * the stream; a gap of unknown length ends it. */
+static gssize
+take_gap (StreamState       *state,
+          QrRestoreMessage  *message,
+          const void       **buffer,
+          GError           **error)
+{
+  gssize length = message->length;
+
+  state->gaps++;
+  g_propagate_error (error, g_steal_pointer (&message->error));
+  release_message (state->run, message);
+
+  *buffer = NULL;
+  return length > 0 ? length : -1;
 }
 
 /* Hands the extractor a verified chunk a slice at a time, so that a
@@ -65,6 +87,9 @@ stream_read_cb (gpointer     user_data,
           return 0;
         }
 
+      if (message->type == QR_RESTORE_MESSAGE_GAP)
+        return take_gap (state, message, buffer, error);
+
       if (message->type != QR_RESTORE_MESSAGE_DATA)
         {
           /* The reader has already recorded why it gave up on this series. */
@@ -74,6 +99,7 @@ stream_read_cb (gpointer     user_data,
           return -1;
         }
 
+      state->good_parts++;
       state->current = message;
     }
 
@@ -112,6 +138,36 @@ fail_writing (QrRestoreRun *run,
   qr_restore_run_fail (run, index, error);
 }
 
+/* The name of a series' file inside the qube's folder. */
+static const char *
+series_name (QrRestorePlan *plan,
+             QrSeries      *series)
+{
+  gsize prefix = strlen (plan->strip_prefix);
+
+  return strncmp (series->path, plan->strip_prefix, prefix) == 0 ? series->path + prefix
+                                                                   : series->path;
+}
+
+/* Salvage: every series is reported with what came back of it, and one
+ * that broke off does not fail its qube; only the machine failing does. */
+static gboolean
+record_report (QrRestorePlan *plan,
+               QrExtractJob  *job,
+               StreamState   *state,
+               GError       **error)
+{
+  if (*error != NULL && qr_restore_run_stops_all (*error, TRUE))
+    return FALSE;
+
+  if (*error != NULL && qr_restore_file_get_state (job->report) == QR_RESTORE_FILE_COMPLETE)
+    qr_restore_file_set_state (job->report, QR_RESTORE_FILE_MISSING, (*error)->message);
+  qr_restore_file_set_parts (job->report, state->good_parts + state->gaps, state->good_parts);
+  g_ptr_array_add (plan->reports, g_object_ref (job->report));
+  g_clear_error (error);
+  return TRUE;
+}
+
 static void
 extract_series (QrRestoreRun *run,
                 guint         index,
@@ -119,9 +175,11 @@ extract_series (QrRestoreRun *run,
                 int           qube_fd)
 {
   QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
-  StreamState state = { run, NULL, FALSE };
+  StreamState state = { run, NULL, FALSE, 0, 0 };
+  g_autoptr(QrRestoreFile) report = NULL;
   QrExtractJob job = { 0 };
   GError *error = NULL;
+  gboolean ok;
 
   job.kind = qr_qube_is_dom0 (plan->qube) ? QR_EXTRACT_TREE : QR_EXTRACT_SINGLE_FILE;
   job.compression_filter = run->header->compressed ? run->header->compression_filter : NULL;
@@ -129,21 +187,23 @@ extract_series (QrRestoreRun *run,
   job.strip_prefix = plan->strip_prefix;
   job.dir_fd = qube_fd;
   job.files = plan->files;
+  if (run->salvage)
+    job.report = report = qr_restore_file_new (series_name (plan, series));
 
-  if (!qr_extract_stream (&job, stream_read_cb, &state, run->cancellable, &error))
-    {
-      release_message (run, g_steal_pointer (&state.current));
-      if (!state.ended)
-        skip_series (run);
-
-      /* A stream the reader aborted failed for the reader's reason. */
-      if (g_atomic_int_get (&plan->failed))
-        g_clear_error (&error);
-      else
-        fail_writing (run, index, g_steal_pointer (&error));
-    }
-
+  ok = qr_extract_stream (&job, stream_read_cb, &state, run->cancellable, &error);
   release_message (run, g_steal_pointer (&state.current));
+  if (!ok && !state.ended)
+    skip_series (run);
+
+  if (run->salvage && !g_atomic_int_get (&plan->failed))
+    ok = record_report (plan, &job, &state, &error);
+
+  /* A stream the reader aborted failed for the reader's reason. */
+  if (!ok && g_atomic_int_get (&plan->failed))
+    g_clear_error (&error);
+  else if (!ok)
+    fail_writing (run, index, g_steal_pointer (&error));
+
   plan->apparent_size += job.apparent_size;
 }
 
@@ -166,13 +226,64 @@ begin_item (QrRestoreRun *run,
   return fd;
 }
 
-/* A qube is either complete in its own folder, or gone. */
+/* Salvage: whether the qube came back whole after all. */
+static gboolean
+salvaged_whole (QrRestorePlan *plan)
+{
+  if (plan->problems->len > 0)
+    return FALSE;
+
+  for (guint i = 0; i < plan->reports->len; i++)
+    if (qr_restore_file_get_state (g_ptr_array_index (plan->reports, i)) !=
+        QR_RESTORE_FILE_COMPLETE)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Salvage: a qube not whole goes to "<qube> (partly recovered)", with the
+ * report beside its files, and says so; one with nothing at all recovered
+ * fails like any other. */
+static gboolean
+finish_salvaged (QrRestoreRun  *run,
+                 guint          index,
+                 int            qube_fd,
+                 GError       **error)
+{
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  g_autofree char *partial = qr_restore_plan_dup_partial_name (plan->folder);
+  g_autofree char *text = qr_restore_report_format (plan->qube, plan->reports, plan->problems);
+  g_autofree char *summary = qr_restore_report_summary (plan->reports);
+
+  if (plan->files->len == 0)
+    {
+      g_set_error_literal (error, QR_ERROR, QR_ERROR_DAMAGED, summary);
+      qr_restore_run_fail (run, index, g_error_copy (*error));
+      g_clear_error (error);
+      return FALSE;
+    }
+
+  if (qube_fd >= 0 &&
+      (!qr_restore_report_write (qube_fd, text, error) ||
+       !qr_restore_destination_commit (run->destination, partial, error)))
+    return FALSE;
+
+  g_mutex_lock (&run->mutex);
+  g_clear_error (&plan->error);
+  plan->error = g_error_new_literal (QR_ERROR, QR_ERROR_DAMAGED, summary);
+  g_mutex_unlock (&run->mutex);
+  return TRUE;
+}
+
+/* A qube is either complete in its own folder, or gone; or, salvaged,
+ * complete as far as it could be in a folder that says so. */
 static void
 finish_item (QrRestoreRun *run,
              guint         index,
              int           qube_fd)
 {
   QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
+  gboolean partial = run->salvage && !salvaged_whole (plan);
   GError *error = NULL;
 
   if (g_atomic_int_get (&plan->failed))
@@ -183,14 +294,19 @@ finish_item (QrRestoreRun *run,
       return;
     }
 
-  if (qube_fd >= 0 && !qr_restore_destination_commit (run->destination, &error))
+  if (partial ? !finish_salvaged (run, index, qube_fd, &error)
+              : (qube_fd >= 0 && !qr_restore_destination_commit (run->destination, NULL, &error)))
     {
-      fail_writing (run, index, error);
+      if (error != NULL)
+        fail_writing (run, index, error);
+      if (qube_fd >= 0)
+        qr_restore_destination_abort (run->destination);
       qr_restore_run_report_failed (run, index);
       return;
     }
 
-  qr_restore_progress_report_state (run->progress, index, QR_RESTORE_STATE_DONE);
+  qr_restore_progress_report_state (run->progress, index,
+                                    partial ? QR_RESTORE_STATE_PARTIAL : QR_RESTORE_STATE_DONE);
 }
 
 /* A qube already finished turned out to be incomplete (more of it came

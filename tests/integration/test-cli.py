@@ -354,7 +354,7 @@ QUBE_TYPES = {'name': str, 'class': (str, type(None)), 'label': (str, type(None)
               'template': (str, type(None)), 'backup_path': (str, type(None)),
               'size': int, 'included': bool, 'present': bool, 'problems': list}
 ITEM_TYPES = {'name': str, 'state': str, 'error': (str, type(None)), 'exit_code': int,
-              'folder': (str, type(None)), 'size': int, 'files': list}
+              'folder': (str, type(None)), 'size': int, 'files': list, 'recovery': list}
 
 
 def check_types(obj, types):
