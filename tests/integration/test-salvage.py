@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+# Salvage: a damaged or cut-short backup gives back every byte that can be
+# verified, at its own place, and nothing unverified.
+#
+# Copyright 2026 The qubes-rescue authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import qrtest
+from qrtest import cli
+
+ws = qrtest.Workspace()
+
+DAMAGED = 3
+MIB = 1024 * 1024
+
+
+def restore(backup, dest, *args):
+    return cli('restore', backup, '--dest', dest, '--passphrase-file', ws.passphrase_file, *args)
+
+
+def work_members(manifest):
+    work = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
+    return work['files']['private.img']['members']
+
+
+def damaged_copy(backup, name, member, flip=True):
+    """A copy of @backup with one byte of @member's ciphertext flipped, or
+    cut short right after @member when @flip is false."""
+    path = ws.path(name)
+    shutil.copy(backup, path)
+    offset, size = qrtest.member_offsets(path)[member]
+    if flip:
+        with open(path, 'r+b') as f:
+            f.seek(offset + size // 2)
+            byte = f.read(1)[0]
+            f.seek(offset + size // 2)
+            f.write(bytes([byte ^ 0x40]))
+    else:
+        os.truncate(path, offset + size)
+    return path
+
+
+def reference(name, backup):
+    """The backup restored whole, to compare with."""
+    dest = ws.path(name + '-whole')
+    if not os.path.exists(dest):
+        result = restore(backup, dest)
+        assert result.returncode == 0, result.stderr
+    return dest
+
+
+def salvage(name, damaged):
+    dest = ws.path(name + '-salvaged')
+    result = restore(damaged, dest, '--salvage', '--json')
+    assert result.returncode == DAMAGED, result.stderr
+    report = json.loads(result.stdout)
+    work = [q for q in report['qubes'] if q['name'] == 'work'][0]
+    assert work['state'] == 'partial', work
+    assert work['folder'] == os.path.join(dest, 'work (partly recovered)'), work
+    assert not os.path.exists(os.path.join(dest, 'work')), 'a partial qube under its own name'
+    return dest, work
+
+
+def recovery_of(work, name):
+    return [f for f in work['recovery'] if f['file'] == name][0]
+
+
+def is_hole(fd, offset, length):
+    """Whether a stretch of a file reads as zeros and, but for the blocks it
+    shares with recovered data at its ends, holds nothing on the disk."""
+    if os.pread(fd, length, offset).strip(b'\0'):
+        return False
+    start = (offset + 4095) // 4096 * 4096
+    end = (offset + length) // 4096 * 4096
+    if end <= start:
+        return True
+    try:
+        data = os.lseek(fd, start, os.SEEK_DATA)
+    except OSError:
+        return True
+    return data >= end
+
+
+def check_image(salvaged, whole, missing):
+    """Every byte outside @missing equals the whole restore; every byte
+    inside is a hole."""
+    with open(salvaged, 'rb') as a, open(whole, 'rb') as b:
+        assert os.fstat(a.fileno()).st_size == os.fstat(b.fileno()).st_size
+        for offset, length in missing:
+            assert is_hole(a.fileno(), offset, length), (offset, length)
+        ranges = sorted(missing)
+        pos = 0
+        size = os.fstat(b.fileno()).st_size
+        for offset, length in ranges + [(size, 0)]:
+            while pos < offset:
+                n = min(MIB, offset - pos)
+                a.seek(pos)
+                b.seek(pos)
+                assert a.read(n) == b.read(n), f'recovered bytes at {pos} differ'
+                pos += n
+            pos = offset + length
+
+
+def check_intact_files(salvaged_folder, whole_folder, names):
+    for name in names:
+        assert qrtest.sha256(os.path.join(salvaged_folder, name)) == \
+            qrtest.sha256(os.path.join(whole_folder, name)), name
+
+
+def debugfs_cat(image, path):
+    return subprocess.run(['debugfs', '-R', 'cat ' + path, image], capture_output=True,
+                          env=dict(os.environ, PATH=os.environ['PATH'] + ':/sbin:/usr/sbin'))
+
+
+def test_uncompressed_flipped_bit():
+    """Uncompressed: one bad part loses exactly its own bytes; every later
+    part is back at its place."""
+    backup, manifest = ws.backup('none', '--compression', 'none')
+    members = work_members(manifest)
+    k = len(members) // 2
+    damaged = damaged_copy(backup, 'none-flip', members[k])
+    whole = reference('none', backup)
+    dest, work = salvage('none-flip', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial' and image['parts'] == len(members), image
+    assert image['verified_parts'] == len(members) - 1, image
+    assert len(image['missing_ranges']) == 1, image
+    assert image['missing_ranges'][0][1] <= 65536, image
+    folder = os.path.join(dest, 'work (partly recovered)')
+    check_image(os.path.join(folder, 'private.img'), os.path.join(whole, 'work', 'private.img'),
+                image['missing_ranges'])
+    # Data after the bad part came back: the restore did not stop there.
+    last_missing = sum(image['missing_ranges'][0])
+    assert image['recovered'] > last_missing // 64, image
+    check_intact_files(folder, os.path.join(whole, 'work'), ['notes.txt', 'firewall.xml'])
+    for name in ('notes.txt', 'firewall.xml'):
+        assert recovery_of(work, name)['state'] == 'complete'
+    text = open(os.path.join(folder, 'RECOVERY-REPORT.txt'), encoding='utf-8').read()
+    assert 'private.img: partly recovered' in text and 'notes.txt: complete' in text, text
+    assert f'part {k + 1} of {len(members)}' in text, text
+    offset, length = image['missing_ranges'][0]
+    assert f'bytes {offset} to {offset + length - 1}' in text, text
+    # The other qubes are restored as usual.
+    for qube in qrtest.included_qubes(manifest):
+        if qube['name'] != 'work':
+            qrtest.check_qube(dest, qube, manifest)
+
+
+def test_gzip_flipped_bit():
+    """Compressed: the file stops at the bad part and keeps its verified
+    front, at its full size; the report says from where it is missing."""
+    backup, manifest = ws.backup('gzip')
+    members = work_members(manifest)
+    k = len(members) - 2
+    damaged = damaged_copy(backup, 'gzip-flip', members[k])
+    whole = reference('gzip', backup)
+    dest, work = salvage('gzip-flip', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial', image
+    assert image['recovered'] > 0 and image['missing'] > 0, image
+    folder = os.path.join(dest, 'work (partly recovered)')
+    check_image(os.path.join(folder, 'private.img'), os.path.join(whole, 'work', 'private.img'),
+                image['missing_ranges'])
+    check_intact_files(folder, os.path.join(whole, 'work'), ['notes.txt', 'firewall.xml'])
+    # A document whose blocks lie in the recovered front can be read.
+    work_qube = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
+    report = work_qube['files']['private.img']['contents']['home/user/Documents/report.txt']
+    result = debugfs_cat(os.path.join(folder, 'private.img'), '/home/user/Documents/report.txt')
+    assert result.returncode == 0
+    assert hashlib.sha256(result.stdout).hexdigest() == report['sha256'], result.stderr
+
+
+def test_cut_short():
+    """A backup cut after a part of work's image: work keeps what came."""
+    backup, manifest = ws.backup('none')
+    members = work_members(manifest)
+    k = len(members) // 3
+    damaged = damaged_copy(backup, 'none-cut', members[k], flip=False)
+    whole = reference('none', backup)
+    dest, work = salvage('none-cut', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial', image
+    folder = os.path.join(dest, 'work (partly recovered)')
+    check_image(os.path.join(folder, 'private.img'), os.path.join(whole, 'work', 'private.img'),
+                image['missing_ranges'])
+    text = open(os.path.join(folder, 'RECOVERY-REPORT.txt'), encoding='utf-8').read()
+    assert 'notes.txt: not recovered' in text or 'Also known to be missing' in text, text
+
+
+def test_strict_without_salvage():
+    """Without --salvage, the damaged qube is not written at all."""
+    backup, manifest = ws.backup('none')
+    damaged = damaged_copy(backup, 'none-strict', work_members(manifest)[2])
+    dest = ws.path('strict-dest')
+    result = restore(damaged, dest)
+    assert result.returncode == DAMAGED, result.stderr
+    assert not any(n.startswith('work') for n in os.listdir(dest)), os.listdir(dest)
+
+
+def test_whole_with_salvage():
+    """A whole backup restored with --salvage is restored as usual."""
+    backup, manifest = ws.backup('gzip')
+    dest = ws.path('whole-salvage')
+    result = restore(backup, dest, '--salvage')
+    assert result.returncode == 0, result.stderr
+    for qube in qrtest.included_qubes(manifest):
+        qrtest.check_qube(dest, qube, manifest)
+
+
+def test_xz_stops_at_the_gap():
+    """xz: the file stops at the bad part, said in the report."""
+    backup, manifest = ws.backup('xz', '--compression', 'xz')
+    members = work_members(manifest)
+    damaged = damaged_copy(backup, 'xz-flip', members[len(members) // 2])
+    whole = reference('xz', backup)
+    dest, work = salvage('xz-flip', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial' and image['reason'], image
+    check_image(os.path.join(dest, 'work (partly recovered)', 'private.img'),
+                os.path.join(whole, 'work', 'private.img'), image['missing_ranges'])
+
+
+tests = [
+    ('uncompressed: a flipped bit loses one part', test_uncompressed_flipped_bit),
+    ('gzip: a flipped bit keeps the front', test_gzip_flipped_bit),
+    ('cut short after a part', test_cut_short),
+    ('without --salvage nothing of a damaged qube', test_strict_without_salvage),
+    ('a whole backup with --salvage', test_whole_with_salvage),
+    ('xz stops at the gap', test_xz_stops_at_the_gap),
+]
+
+try:
+    raise SystemExit(qrtest.run_tests(tests))
+finally:
+    ws.cleanup()
