@@ -39,6 +39,8 @@ typedef struct
   gboolean     *begun;
   int           item;
   QrSeries     *series;
+  /* Salvage: the current series' stream was ended by a gap. */
+  gboolean      series_ended;
 } Stream;
 
 /* Decrypts a chunk that is already whole in memory. */
@@ -81,6 +83,29 @@ fail_pending (Stream  *stream,
                          stream->series);
 }
 
+/* Salvage: a chunk that could not be verified is a gap of its length, and
+ * the file goes on; without salvage, or when the machine failed, its
+ * qube fails. */
+static void
+fail_or_gap (Stream  *stream,
+             Pending *pending,
+             GError  *error)
+{
+  QrRestoreRun *run = stream->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, pending->index);
+
+  if (!run->salvage || qr_restore_run_stops_all (error, FALSE))
+    {
+      fail_pending (stream, pending, error);
+      return;
+    }
+
+  qr_restore_queue_send_gap (run->queue, pending->index, pending->size - QR_SCRYPT_OVERHEAD,
+                             pending->size,
+                             qr_restore_run_chunk_error (plan, pending->series, pending->chunk, 0,
+                                                         error));
+}
+
 static void
 process_oldest (Stream *stream)
 {
@@ -107,7 +132,7 @@ process_oldest (Stream *stream)
           pending->buffer = NULL;
         }
       else
-        fail_pending (stream, pending, error);
+        fail_or_gap (stream, pending, error);
     }
 
   if (pending->buffer != NULL)
@@ -215,6 +240,7 @@ enter_series (Stream   *stream,
   close_series (stream);
   g_ptr_array_add (plan->series, series);
   stream->series = series;
+  stream->series_ended = FALSE;
   qr_restore_queue_send (stream->run->queue, QR_RESTORE_MESSAGE_BEGIN_SERIES, stream->item,
                          series);
 }
@@ -292,7 +318,17 @@ take_member (Stream                *stream,
 
   enter_series (stream, series);
 
-  /* A part out of its place, or after a gap, fails the file. */
+  /* A part out of its place, or after a gap, fails the file; salvaged, the
+   * file ends there, since a pipe tells nothing of how much is missing. */
+  if (series->error != NULL && run->salvage)
+    {
+      if (!stream->series_ended)
+        qr_restore_queue_send_gap (run->queue, stream->item, 0, 0,
+                                   g_error_copy (series->error));
+      stream->series_ended = TRUE;
+      return TRUE;
+    }
+
   if (series->error != NULL)
     {
       fail_series (stream, g_error_copy (series->error));
@@ -329,7 +365,7 @@ fail_unmet (Stream *stream)
 void
 qr_restore_read_stream (QrRestoreRun *run)
 {
-  Stream stream = { run, G_QUEUE_INIT, g_new0 (gboolean, run->plans->len), -1, NULL };
+  Stream stream = { run, G_QUEUE_INIT, g_new0 (gboolean, run->plans->len), -1, NULL, FALSE };
   const QrArchiveMember *member;
   GError *error = NULL;
 

@@ -24,6 +24,10 @@ def restore(backup, dest, *args):
     return cli('restore', backup, '--dest', dest, '--passphrase-file', ws.passphrase_file, *args)
 
 
+def uncompressed():
+    return ws.backup('none', '--compression', 'none')
+
+
 def work_members(manifest):
     work = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
     return work['files']['private.img']['members']
@@ -121,7 +125,7 @@ def debugfs_cat(image, path):
 def test_uncompressed_flipped_bit():
     """Uncompressed: one bad part loses exactly its own bytes; every later
     part is back at its place."""
-    backup, manifest = ws.backup('none', '--compression', 'none')
+    backup, manifest = uncompressed()
     members = work_members(manifest)
     k = len(members) // 2
     damaged = damaged_copy(backup, 'none-flip', members[k])
@@ -178,7 +182,7 @@ def test_gzip_flipped_bit():
 
 def test_cut_short():
     """A backup cut after a part of work's image: work keeps what came."""
-    backup, manifest = ws.backup('none')
+    backup, manifest = uncompressed()
     members = work_members(manifest)
     k = len(members) // 3
     damaged = damaged_copy(backup, 'none-cut', members[k], flip=False)
@@ -193,9 +197,29 @@ def test_cut_short():
     assert 'notes.txt: not recovered' in text or 'Also known to be missing' in text, text
 
 
+def test_pipe():
+    """From a pipe, a bad part is a gap too, and later parts are placed."""
+    backup, manifest = uncompressed()
+    members = work_members(manifest)
+    damaged = damaged_copy(backup, 'none-pipe', members[len(members) // 2])
+    whole = reference('none', backup)
+    dest = ws.path('pipe-salvaged')
+    process = subprocess.Popen(['cat', damaged], stdout=subprocess.PIPE)
+    result = cli('restore', '/dev/stdin', '--dest', dest, '--passphrase-file',
+                 ws.passphrase_file, '--salvage', '--json', stdin=process.stdout)
+    process.stdout.close()
+    process.wait()
+    assert result.returncode == DAMAGED, result.stderr
+    work = [q for q in json.loads(result.stdout)['qubes'] if q['name'] == 'work'][0]
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial' and len(image['missing_ranges']) == 1, image
+    check_image(os.path.join(dest, 'work (partly recovered)', 'private.img'),
+                os.path.join(whole, 'work', 'private.img'), image['missing_ranges'])
+
+
 def test_strict_without_salvage():
     """Without --salvage, the damaged qube is not written at all."""
-    backup, manifest = ws.backup('none')
+    backup, manifest = uncompressed()
     damaged = damaged_copy(backup, 'none-strict', work_members(manifest)[2])
     dest = ws.path('strict-dest')
     result = restore(damaged, dest)
@@ -230,6 +254,7 @@ tests = [
     ('uncompressed: a flipped bit loses one part', test_uncompressed_flipped_bit),
     ('gzip: a flipped bit keeps the front', test_gzip_flipped_bit),
     ('cut short after a part', test_cut_short),
+    ('from a pipe', test_pipe),
     ('without --salvage nothing of a damaged qube', test_strict_without_salvage),
     ('a whole backup with --salvage', test_whole_with_salvage),
     ('xz stops at the gap', test_xz_stops_at_the_gap),
