@@ -20,8 +20,6 @@
 
 #include "config.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
@@ -29,66 +27,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qr-archive.h"
+#include "qr-archive-private.h"
 #include "qr-error.h"
 
 /* A backup holds a few members per 100 MiB of data; far more than this
  * means the file is not what it claims to be. */
 #define MAX_MEMBERS       (1024 * 1024)
 #define MAX_NAME_LENGTH   1024
-#define INDEX_BUFFER_SIZE (64 * 1024)
-#define BLOCK_SIZE        512
-
-/* The backup tool writes every member with `tar --posix`: a pax header
- * and its data, the ustar header and at least one block of data. A
- * damaged stretch of fewer blocks cannot have held a whole member. */
-#define MIN_MEMBER_BLOCKS 4
-
-/* After a read error, the index tries again this far on. */
-#define UNREADABLE_SKIP (64 * 1024)
-
-/* Read from a pipe, the small members at the start (the header, its HMAC
- * and the list of qubes) are kept in memory, since they cannot be read
- * again. */
-#define MAX_PRELOADED_MEMBERS 3
-#define MAX_PRELOADED_SIZE    (1024 * 1024 + 4096)
-
-struct _QrArchive
-{
-  GObject     parent_instance;
-
-  /* The backup file, opened once and read with pread(). */
-  int         fd;
-  guint64     size;
-  char       *display_name;
-
-  /* Members in archive order, and by name; damage in file order. */
-  GPtrArray  *members;
-  GHashTable *by_name;
-  GArray     *damages;
-
-  /* A pipe is read once, front to back: the reader stays open, the first
-   * members are kept in memory, and the member after them waits. */
-  gboolean    streaming;
-  struct archive *stream;
-  GHashTable *preloaded;
-  QrArchiveMember *waiting;
-  gboolean    stream_ended;
-
-  /* The libarchive read callbacks' state: where the next read starts, the
-   * cancellable of the call in progress, and the last read error. All of
-   * it belongs to the one thread reading the archive at a time. */
-  guint64       position;
-  guint8       *buffer;
-  GCancellable *cancellable;
-  int           read_errno;
-  guint64       read_error_offset;
-
-  /* The damage being followed while indexing, if any. */
-  gboolean    in_damage;
-  QrArchiveDamage current;
-  guint       garbled_blocks;
-};
 
 G_DEFINE_FINAL_TYPE (QrArchive, qr_archive, G_TYPE_OBJECT)
 
@@ -176,9 +121,9 @@ index_skip_cb (struct archive *a,
   return skip;
 }
 
-static struct archive *
-reader_new (QrArchive *self,
-            guint64    start)
+struct archive *
+_qr_archive_reader_new (QrArchive *self,
+                        guint64    start)
 {
   struct archive *a = archive_read_new ();
 
@@ -202,10 +147,10 @@ last_member_index (QrArchive *self)
 
 /* ---- Damage ---- */
 
-static void
-begin_damage (QrArchive           *self,
-              QrArchiveDamageKind  kind,
-              guint64              start)
+void
+_qr_archive_begin_damage (QrArchive           *self,
+                          QrArchiveDamageKind  kind,
+                          guint64              start)
 {
   if (self->in_damage)
     {
@@ -221,9 +166,9 @@ begin_damage (QrArchive           *self,
                                       QR_ARCHIVE_NO_MEMBER, FALSE };
 }
 
-static void
-end_damage (QrArchive *self,
-            guint64    end)
+void
+_qr_archive_end_damage (QrArchive *self,
+                        guint64    end)
 {
   if (!self->in_damage)
     return;
@@ -265,12 +210,12 @@ member_name_is_sane (const char *name)
 /* Records a regular member. A name seen twice is kept once: the second one
  * cannot be the right one for both, and whichever is kept must still pass
  * its MAC. Returns NULL for a second name, or with @error set. */
-static const QrArchiveMember *
-add_member (QrArchive   *self,
-            const char  *name,
-            guint64      offset,
-            guint64      size,
-            GError     **error)
+const QrArchiveMember *
+_qr_archive_add_member (QrArchive   *self,
+                        const char  *name,
+                        guint64      offset,
+                        guint64      size,
+                        GError     **error)
 {
   QrArchiveMember *member;
 
@@ -299,294 +244,13 @@ add_member (QrArchive   *self,
 
 /* Whether a tar entry is a member the backup tool could have written: a
  * regular file with a sane name and size. Anything else is damage. */
-static gboolean
-entry_is_member (struct archive_entry *entry)
+gboolean
+_qr_archive_entry_is_member (struct archive_entry *entry)
 {
   const char *name = archive_entry_pathname (entry);
 
   return archive_entry_filetype (entry) == AE_IFREG && archive_entry_hardlink (entry) == NULL &&
          name != NULL && member_name_is_sane (name) && archive_entry_size (entry) >= 0;
-}
-
-/* ---- Indexing a file ---- */
-
-static guint64
-round_up_block (guint64 offset)
-{
-  return (offset + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE;
-}
-
-/* A 512-byte block that is a ustar header: its checksum and magic match.
- * Only used to find where to start reading again after damage. */
-static gboolean
-block_is_header (const guint8 *block)
-{
-  guint64 stored = 0, sum = 0;
-  guint i;
-
-  if (memcmp (block + 257, "ustar", 5) != 0)
-    return FALSE;
-
-  for (i = 148; i < 156 && block[i] == ' '; i++)
-    ;
-  for (; i < 156 && block[i] >= '0' && block[i] <= '7'; i++)
-    stored = stored * 8 + (block[i] - '0');
-
-  for (i = 0; i < BLOCK_SIZE; i++)
-    sum += (i >= 148 && i < 156) ? ' ' : block[i];
-
-  return sum == stored;
-}
-
-static gboolean
-block_is_zero (const guint8 *block)
-{
-  return block[0] == 0 && memcmp (block, block + 1, BLOCK_SIZE - 1) == 0;
-}
-
-/* Finds the next tar header at or after @from, counting the non-zero
- * blocks passed as garbled. Returns the file's size when there is none.
- * Unreadable stretches are stepped over and recorded. */
-static guint64
-find_next_header (QrArchive    *self,
-                  guint64       from,
-                  GCancellable *cancellable)
-{
-  g_autofree guint8 *buffer = g_malloc (INDEX_BUFFER_SIZE);
-  guint64 pos = round_up_block (from);
-
-  while (pos + BLOCK_SIZE <= self->size && !g_cancellable_is_cancelled (cancellable))
-    {
-      gsize want = MIN (INDEX_BUFFER_SIZE, (self->size - pos) / BLOCK_SIZE * BLOCK_SIZE);
-      ssize_t n = pread (self->fd, buffer, want, pos);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-
-      if (n <= 0)
-        {
-          begin_damage (self, QR_ARCHIVE_DAMAGE_UNREADABLE, pos);
-          pos += UNREADABLE_SKIP;
-          continue;
-        }
-
-      for (gsize i = 0; i + BLOCK_SIZE <= (gsize) n; i += BLOCK_SIZE, pos += BLOCK_SIZE)
-        {
-          if (block_is_header (buffer + i))
-            return pos;
-          if (!block_is_zero (buffer + i))
-            self->garbled_blocks++;
-        }
-    }
-
-  return self->size;
-}
-
-typedef enum
-{
-  PASS_DONE,
-  PASS_RESYNC,
-  PASS_FAILED,
-} PassResult;
-
-/* Takes one entry's header and skips its data. FALSE when the data runs
- * past the end of the file (the member was cut short), or with @error set. */
-static gboolean
-take_entry (QrArchive            *self,
-            struct archive       *a,
-            struct archive_entry *entry,
-            guint64               start,
-            guint64               before,
-            GError              **error)
-{
-  guint64 offset = start + archive_filter_bytes (a, 0);
-  GError *local_error = NULL;
-
-  if (archive_read_data_skip (a) != ARCHIVE_OK || self->position > self->size)
-    {
-      begin_damage (self, QR_ARCHIVE_DAMAGE_CUT_SHORT, before);
-      return FALSE;
-    }
-
-  if (!entry_is_member (entry))
-    {
-      begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, before);
-      self->garbled_blocks += MIN_MEMBER_BLOCKS;
-      return TRUE;
-    }
-
-  end_damage (self, offset >= BLOCK_SIZE ? offset - BLOCK_SIZE : offset);
-  add_member (self, archive_entry_pathname (entry), offset, archive_entry_size (entry),
-              &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* The last member must be followed by its two zero blocks; a file that
- * ends right after the data was cut there. */
-static void
-check_end (QrArchive *self)
-{
-  const QrArchiveMember *last;
-  guint64 end;
-
-  if (self->members->len == 0 || self->in_damage)
-    return;
-
-  last = g_ptr_array_index (self->members, self->members->len - 1);
-  end = round_up_block (last->offset + last->size);
-  if (self->size < end + 2 * BLOCK_SIZE)
-    {
-      begin_damage (self, QR_ARCHIVE_DAMAGE_CUT_SHORT, end);
-      end_damage (self, self->size);
-    }
-}
-
-/* Indexes from @start until the end or the next damage that libarchive
- * cannot read past; sets @resume to where reading should start again. */
-static PassResult
-index_pass (QrArchive     *self,
-            guint64        start,
-            guint64       *resume,
-            GCancellable  *cancellable,
-            GError       **error)
-{
-  struct archive *a = reader_new (self, start);
-  struct archive_entry *entry;
-  PassResult result = PASS_DONE;
-
-  if (archive_read_open1 (a) != ARCHIVE_OK)
-    {
-      archive_read_free (a);
-      /* A backup begins with a tar header; anything else is another kind
-       * of file, which is not worth searching for headers. */
-      if (start == 0 && self->read_errno == 0)
-        {
-          g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
-                       _("“%s” is not a Qubes OS backup: it is not an archive."),
-                       self->display_name);
-          return PASS_FAILED;
-        }
-      if (self->read_errno != 0)
-        begin_damage (self, QR_ARCHIVE_DAMAGE_UNREADABLE, start);
-      else
-        begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, start);
-      *resume = start + (self->read_errno != 0 ? UNREADABLE_SKIP : BLOCK_SIZE);
-      return PASS_RESYNC;
-    }
-
-  for (;;)
-    {
-      guint64 before = start + archive_filter_bytes (a, 0);
-      int r = archive_read_next_header (a, &entry);
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          result = PASS_FAILED;
-          break;
-        }
-
-      if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-        {
-          GError *local_error = NULL;
-
-          if (!take_entry (self, a, entry, start, before, &local_error))
-            {
-              result = local_error != NULL ? PASS_FAILED : PASS_DONE;
-              if (local_error != NULL)
-                g_propagate_error (error, local_error);
-              break;
-            }
-          continue;
-        }
-
-      if (r == ARCHIVE_EOF)
-        {
-          end_damage (self, self->size);
-          check_end (self);
-          break;
-        }
-
-      if (r == ARCHIVE_RETRY)
-        {
-          /* One block that is not a header, the last one libarchive read:
-           * it steps over it. */
-          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED,
-                        MAX (before, start + archive_filter_bytes (a, 0) - BLOCK_SIZE));
-          self->garbled_blocks++;
-          continue;
-        }
-
-      /* Fatal for libarchive: a read error, a header cut short by the end
-       * of the file, or a header it cannot make sense of. */
-      if (self->read_errno != 0)
-        {
-          begin_damage (self, QR_ARCHIVE_DAMAGE_UNREADABLE, self->read_error_offset);
-          *resume = self->read_error_offset + UNREADABLE_SKIP;
-        }
-      else
-        {
-          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, before);
-          self->garbled_blocks++;
-          *resume = MAX (before + BLOCK_SIZE, start + archive_filter_bytes (a, 0));
-        }
-      result = PASS_RESYNC;
-      break;
-    }
-
-  archive_read_free (a);
-  return result;
-}
-
-static gboolean
-build_index (QrArchive     *self,
-             GCancellable  *cancellable,
-             GError       **error)
-{
-  guint64 start = 0;
-  PassResult result;
-
-  self->buffer = g_malloc (INDEX_BUFFER_SIZE);
-
-  do
-    {
-      guint64 resume = 0;
-
-      result = index_pass (self, start, &resume, cancellable, error);
-      if (result == PASS_RESYNC)
-        start = find_next_header (self, resume, cancellable);
-    }
-  while (result == PASS_RESYNC && start < self->size);
-
-  g_clear_pointer (&self->buffer, g_free);
-
-  if (result == PASS_FAILED)
-    return FALSE;
-
-  /* Damage that runs to the end of the file: the file was cut there, or
-   * what follows cannot be read. */
-  if (self->in_damage && self->current.kind == QR_ARCHIVE_DAMAGE_GARBLED &&
-      self->garbled_blocks == 0)
-    self->current.kind = QR_ARCHIVE_DAMAGE_CUT_SHORT;
-  end_damage (self, self->size);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-
-  if (self->members->len == 0)
-    {
-      g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
-                   _("“%s” is not a Qubes OS backup: it is not an archive."),
-                   self->display_name);
-      return FALSE;
-    }
-
-  return TRUE;
 }
 
 /* ---- The object ---- */
@@ -679,148 +343,6 @@ open_file (QrArchive  *self,
   return TRUE;
 }
 
-/* ---- Reading a pipe ---- */
-
-static void
-set_stream_error (QrArchive  *self,
-                  GError    **error)
-{
-  const char *why = archive_error_string (self->stream);
-
-  if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
-    return;
-
-  if (self->read_errno != 0)
-    g_set_error (error, QR_ERROR, QR_ERROR_IO,
-                 _("Reading the backup failed after %llu bytes: %s."),
-                 (unsigned long long) self->position, g_strerror (self->read_errno));
-  else
-    g_set_error (error, QR_ERROR, QR_ERROR_TRUNCATED,
-                 _("The backup ends early or is damaged after %llu bytes (%s): "
-                   "it was probably cut short while being sent or copied."),
-                 (unsigned long long) self->position, why ? why : "?");
-}
-
-/* Reads the next member's header from the stream and records it. */
-static const QrArchiveMember *
-stream_next (QrArchive  *self,
-             GError    **error)
-{
-  struct archive_entry *entry;
-  guint64 before;
-  int r;
-
-  while (!self->stream_ended)
-    {
-      before = archive_filter_bytes (self->stream, 0);
-      r = archive_read_next_header (self->stream, &entry);
-
-      if (r == ARCHIVE_EOF)
-        {
-          self->stream_ended = TRUE;
-          end_damage (self, before);
-          return NULL;
-        }
-
-      if (r == ARCHIVE_RETRY)
-        {
-          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, before);
-          self->garbled_blocks++;
-          continue;
-        }
-
-      if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-        {
-          self->stream_ended = TRUE;
-          set_stream_error (self, error);
-          if (g_cancellable_is_cancelled (self->cancellable))
-            return NULL;
-          begin_damage (self, self->read_errno != 0 ? QR_ARCHIVE_DAMAGE_UNREADABLE
-                                                    : QR_ARCHIVE_DAMAGE_CUT_SHORT, before);
-          end_damage (self, self->position);
-          return NULL;
-        }
-
-      if (!entry_is_member (entry))
-        {
-          begin_damage (self, QR_ARCHIVE_DAMAGE_GARBLED, before);
-          self->garbled_blocks += MIN_MEMBER_BLOCKS;
-          continue;
-        }
-
-      {
-        GError *local_error = NULL;
-        guint64 offset = archive_filter_bytes (self->stream, 0);
-        const QrArchiveMember *member;
-
-        end_damage (self, offset);
-        member = add_member (self, archive_entry_pathname (entry), offset,
-                             archive_entry_size (entry), &local_error);
-        if (local_error != NULL)
-          {
-            self->stream_ended = TRUE;
-            g_propagate_error (error, local_error);
-            return NULL;
-          }
-        if (member != NULL)
-          return member;
-      }
-    }
-
-  return NULL;
-}
-
-static gboolean
-open_stream (QrArchive     *self,
-             GCancellable  *cancellable,
-             GError       **error)
-{
-  const QrArchiveMember *member;
-  GError *local_error = NULL;
-
-  self->buffer = g_malloc (INDEX_BUFFER_SIZE);
-  self->stream = reader_new (self, 0);
-  self->cancellable = cancellable;
-
-  if (archive_read_open1 (self->stream) != ARCHIVE_OK ||
-      (member = stream_next (self, NULL)) == NULL)
-    {
-      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-        g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
-                     _("“%s” is not a Qubes OS backup: it is not an archive."),
-                     self->display_name);
-      self->cancellable = NULL;
-      return FALSE;
-    }
-
-  while (member != NULL && member->size <= MAX_PRELOADED_SIZE &&
-         g_hash_table_size (self->preloaded) < MAX_PRELOADED_MEMBERS)
-    {
-      g_autofree guint8 *data = g_malloc (MAX (member->size, 1));
-
-      if (!qr_archive_read_data (self, data, member->size, cancellable, &local_error))
-        break;
-
-      g_hash_table_insert (self->preloaded, member->name,
-                           g_bytes_new_take (g_steal_pointer (&data), member->size));
-      self->cancellable = cancellable;
-      member = stream_next (self, &local_error);
-      if (local_error != NULL)
-        break;
-    }
-
-  self->cancellable = NULL;
-  self->waiting = (QrArchiveMember *) member;
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 QrArchive *
 qr_archive_open (GFile         *file,
                  GCancellable  *cancellable,
@@ -837,8 +359,8 @@ qr_archive_open (GFile         *file,
   if (!open_file (self, file, error))
     return NULL;
 
-  if (self->streaming ? !open_stream (self, cancellable, &local_error)
-                      : !build_index (self, cancellable, &local_error))
+  if (self->streaming ? !_qr_archive_open_stream (self, cancellable, &local_error)
+                      : !_qr_archive_build_index (self, cancellable, &local_error))
     {
       g_propagate_error (error, local_error);
       return NULL;
@@ -1021,65 +543,4 @@ qr_archive_is_streaming (QrArchive *self)
   g_return_val_if_fail (QR_IS_ARCHIVE (self), FALSE);
 
   return self->streaming;
-}
-
-/* From a pipe: the member after the ones read so far, NULL at the end (or
- * with @error set). What was not read of the previous member is skipped. */
-const QrArchiveMember *
-qr_archive_next_member (QrArchive     *self,
-                        GCancellable  *cancellable,
-                        GError       **error)
-{
-  const QrArchiveMember *member;
-
-  g_return_val_if_fail (QR_IS_ARCHIVE (self), NULL);
-  g_return_val_if_fail (self->streaming, NULL);
-
-  if (self->waiting != NULL)
-    {
-      member = self->waiting;
-      self->waiting = NULL;
-      return member;
-    }
-
-  self->cancellable = cancellable;
-  member = stream_next (self, error);
-  self->cancellable = NULL;
-  return member;
-}
-
-/* From a pipe: the next @length bytes of the current member's data. */
-gboolean
-qr_archive_read_data (QrArchive     *self,
-                      void          *buffer,
-                      gsize          length,
-                      GCancellable  *cancellable,
-                      GError       **error)
-{
-  guint8 *out = buffer;
-  gsize done = 0;
-  gboolean ok = TRUE;
-
-  g_return_val_if_fail (QR_IS_ARCHIVE (self), FALSE);
-  g_return_val_if_fail (self->streaming, FALSE);
-
-  self->cancellable = cancellable;
-  while (done < length)
-    {
-      la_ssize_t n = archive_read_data (self->stream, out + done, length - done);
-
-      if (n <= 0)
-        {
-          if (n == 0)
-            archive_set_error (self->stream, EPIPE, "%s", _("end of data"));
-          set_stream_error (self, error);
-          ok = FALSE;
-          break;
-        }
-
-      done += n;
-    }
-  self->cancellable = NULL;
-
-  return ok;
 }
