@@ -40,8 +40,8 @@
 static const char * const filters[] = { NULL, "gzip", "bzip2", "xz", "lzma", "zstd" };
 static const gsize pieces[] = { G_MAXSIZE, 512, 4093, 65536 };
 
-/* The sandbox: SANDBOX/outer/dest, the process working in SANDBOX/outer,
- * so that an escape by "..", a link or the working folder shows. */
+/* The sandbox: SANDBOX/outer/dest, so that an escape by ".." or through a
+ * link shows. */
 static char *sandbox;
 static int sandbox_fd = -1;
 static int outer_fd = -1;
@@ -161,7 +161,6 @@ LLVMFuzzerInitialize (int    *argc,
   g_assert_cmpint (mkdirat (sandbox_fd, "outer", 0700), ==, 0);
   outer_fd = openat (sandbox_fd, "outer", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   g_assert_cmpint (outer_fd, >=, 0);
-  g_assert_cmpint (fchdir (outer_fd), ==, 0);
 
   return 0;
 }
@@ -170,11 +169,8 @@ LLVMFuzzerInitialize (int    *argc,
 static void __attribute__((destructor))
 remove_sandbox (void)
 {
-  if (sandbox_fd < 0)
-    return;
-
-  g_assert_cmpint (chdir ("/"), ==, 0);
-  qr_extract_remove_tree (AT_FDCWD, sandbox);
+  if (sandbox_fd >= 0)
+    qr_extract_remove_tree (AT_FDCWD, sandbox);
 }
 
 int
