@@ -22,14 +22,17 @@ static int memfd = -1;
 
 struct _QrFuzzPipe
 {
-  /* Our end is kept open until the engine has opened the pipe by its path;
-   * the writer thread owns the other end and closes it when done. */
+  /* The caller's thread: the read end, which the engine opens again by
+   * its /proc path, kept until qr_fuzz_pipe_free(). */
   int           read_fd;
+  GFile        *file;
+  GThread      *writer;
+
+  /* The writer thread's: set before it starts, then only read by it; it
+   * closes the write end when all is written or the reader is gone. */
   int           write_fd;
   const guint8 *data;
   gsize         len;
-  GThread      *writer;
-  GFile        *file;
 };
 
 /* A warning or a critical is a failure, as in the test suites; abort()
