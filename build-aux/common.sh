@@ -78,6 +78,15 @@ prog:zsh                    zsh                zsh                    zsh       
 prog:fish                   fish               fish                   fish             fish
 '
 
+# To build and run the fuzz targets (build-aux/fuzz): clang with libFuzzer,
+# llvm-symbolizer for readable stacks, openssl for the seeds' cheap keys.
+QR_FUZZ_REQUIREMENTS='
+prog:clang-14               clang-14           clang                  clang            clang
+file:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a|/usr/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a|/usr/lib64/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev  compiler-rt  compiler-rt  compiler-rt
+prog:llvm-symbolizer-14     llvm-14            llvm                   llvm             llvm
+prog:openssl                openssl            openssl                openssl          openssl
+'
+
 # apt, dnf, pacman or zypper, whichever this system has; QR_PACKAGE_MANAGER
 # chooses one by hand.
 qr_package_manager ()
@@ -148,6 +157,7 @@ qr_missing ()
     case $list in
       build) list=$QR_BUILD_REQUIREMENTS ;;
       test) list=$QR_TEST_REQUIREMENTS ;;
+      fuzz) list=$QR_FUZZ_REQUIREMENTS ;;
     esac
     while read -r check apt dnf pacman zypper; do
       [ -n "$check" ] || continue

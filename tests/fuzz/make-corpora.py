@@ -387,6 +387,39 @@ def qubes_xml_from(backup):
     return run(['tar', '-xOf', '-', 'qubes.xml'], stream)
 
 
+def ext_images(work):
+    """Small real file systems for the disk image reader: ext2, ext3 and
+    ext4 with files, folders, links and a sparse file, one with 1 KiB
+    blocks, one inside a GPT."""
+    tree = os.path.join(work, 'ext-tree')
+    os.makedirs(os.path.join(tree, 'home', 'user', 'Documents'), exist_ok=True)
+    with open(os.path.join(tree, 'home', 'user', 'Documents', 'letter.txt'), 'w') as f:
+        f.write('Dear friend,\n' * 200)
+    with open(os.path.join(tree, 'home', 'user', 'sparse.img'), 'wb') as f:
+        f.truncate(1 << 20)
+        f.write(b'start')
+    os.symlink('Documents/letter.txt', os.path.join(tree, 'home', 'user', 'latest'))
+    images = {}
+    for name, args in (('ext4', ['-t', 'ext4']), ('ext4-1k', ['-t', 'ext4', '-b', '1024']),
+                       ('ext3', ['-t', 'ext3']), ('ext2', ['-t', 'ext2'])):
+        path = os.path.join(work, name + '.img')
+        with open(path, 'wb') as f:
+            f.truncate(512 * 1024)
+        run(['mke2fs', '-q', '-F', *args, '-d', tree, path])
+        with open(path, 'rb') as f:
+            images[name] = f.read()
+    gpt = os.path.join(work, 'gpt.img')
+    with open(gpt, 'wb') as f:
+        f.truncate(1024 * 1024)
+    run(['sgdisk', '-a', '1', '-n', '1:64:0', gpt])
+    with open(gpt, 'r+b') as f:
+        f.seek(64 * 512)
+        f.write(images['ext2'][:1024 * 1024 - 98 * 512])
+        f.seek(0)
+        images['gpt'] = f.read()
+    return images
+
+
 def write_corpus(out, target, seeds):
     folder = os.path.join(out, target)
     os.makedirs(folder, exist_ok=True)
@@ -454,6 +487,7 @@ def make_corpora(out, work):
     write_corpus(out, 'extract', streams)
     write_corpus(out, 'backup', files)
     write_corpus(out, 'backup-pipe', files)
+    write_corpus(out, 'ext-image', ext_images(work))
 
 
 def main():

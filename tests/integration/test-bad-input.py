@@ -619,6 +619,35 @@ def test_killed_then_rerun():
             qrtest.check_qube(dest, qube, manifest)
 
 
+REGRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuzz',
+                           'regressions')
+
+
+def fuzz_regressions(target, through_pipe):
+    """Every input the fuzzers once broke the program with: a plain
+    sentence and a non-zero exit status, quickly, never a signal or a hang."""
+    def test():
+        folder = os.path.join(REGRESSIONS, target)
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            started = time.monotonic()
+            if through_pipe:
+                process = subprocess.Popen(['cat', path], stdout=subprocess.PIPE)
+                result = cli('verify', '/dev/stdin', '--passphrase-file', ws.passphrase_file,
+                             stdin=process.stdout, timeout=60)
+                process.stdout.close()
+                process.wait()
+            else:
+                result = cli('verify', path, '--passphrase-file', ws.passphrase_file,
+                             timeout=60)
+            assert result.returncode in (DAMAGED, NOT_A_BACKUP, WRONG_PASSPHRASE), \
+                (name, result.returncode, result.stderr)
+            assert result.stderr.startswith('qubes-rescue-cli: ') or ': FAILED: ' in \
+                result.stderr, (name, result.stderr)
+            assert time.monotonic() - started < 30, name
+    return test
+
+
 tests = [
     ('wrong passphrase', test_wrong_passphrase),
     ('flipped bit in chunk data', flipped_bit(5000)),
@@ -678,6 +707,9 @@ tests = [
     ('50,000 chunks in bounded memory', test_many_chunks_bounded_memory),
     ('impossible sparse size', test_impossible_sparse_size),
     ('killed at any moment, then run again', test_killed_then_rerun),
+    ('fuzz regressions: outer archive', fuzz_regressions('archive-file', False)),
+    ('fuzz regressions: whole backups', fuzz_regressions('backup', False)),
+    ('fuzz regressions: whole backups from a pipe', fuzz_regressions('backup-pipe', True)),
 ]
 
 try:
