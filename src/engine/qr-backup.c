@@ -62,7 +62,6 @@ read_header (QrBackup  *self,
              GError   **error)
 {
   const QrArchiveMember *first = qr_archive_get_member (self->archive, 0);
-  g_autoptr(GError) local_error = NULL;
   gsize len;
   const guint8 *data;
 
