@@ -104,6 +104,17 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       g_assert_true (member == NULL || g_str_equal (member->name, backup_names[i]));
     }
 
-  qr_archive_is_truncated (archive);
+  /* Damage lies between members, in file order, naming real members. */
+  for (guint i = 0; i < qr_archive_get_n_damages (archive); i++)
+    {
+      const QrArchiveDamage *damage = qr_archive_get_damage (archive, i);
+
+      g_assert_cmpuint (damage->start, <=, damage->end);
+      g_assert_true (damage->before == QR_ARCHIVE_NO_MEMBER ||
+                     damage->before < qr_archive_get_n_members (archive));
+      g_assert_true (damage->after == QR_ARCHIVE_NO_MEMBER ||
+                     damage->after < qr_archive_get_n_members (archive));
+    }
+
   return 0;
 }

@@ -115,7 +115,10 @@ check_tree (int fd)
       n++;
       g_assert_false (g_str_has_prefix (de->d_name, ".qr-partial-"));
       g_assert_cmpint (fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW), ==, 0);
-      g_assert_true (S_ISREG (st.st_mode) || S_ISDIR (st.st_mode) || S_ISLNK (st.st_mode));
+      /* Named pipes are restored as GNU tar keeps them; devices and
+       * sockets never are. */
+      g_assert_true (S_ISREG (st.st_mode) || S_ISDIR (st.st_mode) || S_ISLNK (st.st_mode) ||
+                     S_ISFIFO (st.st_mode));
 
       if (S_ISDIR (st.st_mode))
         {
@@ -138,15 +141,22 @@ check_single_file (int           dest_fd,
 {
   struct stat st;
 
-  g_assert_cmpuint (job->files->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (job->files, 0), ==, FILE_NAME);
+  /* The series' own entry came back: a file or a folder to open, or a
+   * link (as old writers kept an icon), which is not one. */
+  g_assert_cmpuint (job->files->len, <=, 1);
+  if (job->files->len == 1)
+    g_assert_cmpstr (g_ptr_array_index (job->files, 0), ==, FILE_NAME);
 
   if (job->dir_fd < 0)
     return;
 
   g_assert_cmpint (fstatat (dest_fd, FILE_NAME, &st, AT_SYMLINK_NOFOLLOW), ==, 0);
-  g_assert_true (S_ISREG (st.st_mode));
-  g_assert_cmpuint (st.st_size, ==, job->apparent_size);
+  if (job->files->len == 0)
+    g_assert_true (S_ISLNK (st.st_mode));
+  else if (S_ISREG (st.st_mode))
+    g_assert_cmpuint (st.st_size, ==, job->apparent_size);
+  else
+    g_assert_true (S_ISDIR (st.st_mode));
 }
 
 int
