@@ -264,7 +264,7 @@ finish_salvaged (QrRestoreRun  *run,
     }
 
   if (qube_fd >= 0 &&
-      (!qr_restore_report_write (qube_fd, text, error) ||
+      (!qr_restore_report_write (qube_fd, text, plan->reports, error) ||
        !qr_restore_destination_commit (run->destination, partial, error)))
     return FALSE;
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
 #include <unistd.h>
 
 #include "qr-error.h"
@@ -22,6 +23,10 @@
 
 /* A file broken in many places lists its first stretches only. */
 #define MAX_LISTED_RANGES 20
+
+/* The list of lost stretches is ours, but read back from a folder anyone
+ * could have written into: it is read within bounds. */
+#define MAX_LOST_LIST_SIZE (16 * 1024 * 1024)
 
 static guint
 percent_recovered (QrRestoreFile *file)
@@ -196,14 +201,14 @@ qr_restore_report_summary (GPtrArray *files)
                           QR_RESTORE_REPORT_NAME);
 }
 
-gboolean
-qr_restore_report_write (int          dir_fd,
-                         const char  *text,
-                         GError     **error)
+static gboolean
+write_file (int          dir_fd,
+            const char  *name,
+            const char  *text,
+            GError     **error)
 {
   gsize len = strlen (text);
-  int fd = openat (dir_fd, QR_RESTORE_REPORT_NAME,
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   gsize done = 0;
 
   while (fd >= 0 && done < len)
@@ -222,7 +227,7 @@ qr_restore_report_write (int          dir_fd,
       int errsv = errno;
 
       g_set_error (error, QR_ERROR, qr_error_from_errno (errsv),
-                   _("Cannot write “%s”: %s."), QR_RESTORE_REPORT_NAME, g_strerror (errsv));
+                   _("Cannot write “%s”: %s."), name, g_strerror (errsv));
       if (fd >= 0)
         close (fd);
       return FALSE;
@@ -230,4 +235,159 @@ qr_restore_report_write (int          dir_fd,
 
   close (fd);
   return TRUE;
+}
+
+/* The lost stretches of each partly recovered file, for the programs that
+ * read the files later (Copy Files tells intact files from damaged ones):
+ * {"schema": 1, "files": {"private.img": {"size": N, "lost": [[offset,
+ * length], ...]}}}. */
+static char *
+format_lost (GPtrArray *files)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "schema");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "files");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < files->len; i++)
+    {
+      QrRestoreFile *file = g_ptr_array_index (files, i);
+      const GArray *ranges = qr_restore_file_get_missing_ranges (file);
+
+      if (qr_restore_file_get_state (file) != QR_RESTORE_FILE_PARTIAL)
+        continue;
+
+      json_builder_set_member_name (builder, qr_restore_file_get_name (file));
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "size");
+      json_builder_add_int_value (builder, (gint64) qr_restore_file_get_size (file));
+      json_builder_set_member_name (builder, "lost");
+      json_builder_begin_array (builder);
+      for (guint j = 0; j < ranges->len; j++)
+        {
+          const QrRestoreRange *range = &g_array_index (ranges, QrRestoreRange, j);
+
+          json_builder_begin_array (builder);
+          json_builder_add_int_value (builder, (gint64) range->offset);
+          json_builder_add_int_value (builder, (gint64) range->length);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/**
+ * qr_restore_report_write:
+ * @files: (element-type QrRestoreFile): how each file came back
+ *
+ * Writes the report and the list of lost stretches into a qube's folder.
+ */
+gboolean
+qr_restore_report_write (int          dir_fd,
+                         const char  *text,
+                         GPtrArray   *files,
+                         GError     **error)
+{
+  g_autofree char *lost = format_lost (files);
+
+  return write_file (dir_fd, QR_RESTORE_REPORT_NAME, text, error) &&
+         write_file (dir_fd, QR_RESTORE_REPORT_RANGES_NAME, lost, error);
+}
+
+static gboolean
+lost_list_damaged (GError     **error,
+                   const char  *folder)
+{
+  g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+               _("The list of lost parts in “%s” is damaged."), folder);
+  return FALSE;
+}
+
+static gboolean
+read_ranges (JsonArray  *lost,
+             guint64     size,
+             GArray     *ranges)
+{
+  guint n = json_array_get_length (lost);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (lost, i);
+      JsonArray *pair;
+      gint64 offset, length;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (pair = json_node_get_array (node)) != 2)
+        return FALSE;
+
+      offset = json_array_get_int_element (pair, 0);
+      length = json_array_get_int_element (pair, 1);
+      if (offset < 0 || length <= 0 || (guint64) offset > size || (guint64) length > size - offset)
+        return FALSE;
+
+      g_array_append_val (ranges, ((QrRestoreRange) { offset, length }));
+    }
+
+  return TRUE;
+}
+
+/**
+ * qr_restore_report_read_lost:
+ * @folder: a restored qube's folder
+ * @name: a file's name in it
+ *
+ * Returns: (nullable): the stretches of @name that a salvage could not
+ *   recover, or %NULL when it is whole (no list, or not on it); %NULL with
+ *   @error set when the list cannot be read
+ */
+GArray *
+qr_restore_report_read_lost (const char  *folder,
+                             const char  *name,
+                             GError     **error)
+{
+  g_autofree char *path = g_build_filename (folder, QR_RESTORE_REPORT_RANGES_NAME, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (QrRestoreRange));
+  g_autofree char *text = NULL;
+  JsonObject *root, *files, *file;
+  gsize len;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+
+  if (!g_file_get_contents (path, &text, &len, NULL) || len > MAX_LOST_LIST_SIZE ||
+      !json_parser_load_from_data (parser, text, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      lost_list_damaged (error, folder);
+      return NULL;
+    }
+
+  root = json_node_get_object (json_parser_get_root (parser));
+  files = json_object_has_member (root, "files") ? json_object_get_object_member (root, "files")
+                                                 : NULL;
+  if (files == NULL || !json_object_has_member (files, name))
+    return NULL;
+
+  file = json_object_get_object_member (files, name);
+  if (file == NULL || !json_object_has_member (file, "lost") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (file, "lost")) ||
+      !read_ranges (json_object_get_array_member (file, "lost"),
+                    json_object_get_int_member_with_default (file, "size", 0), ranges))
+    {
+      lost_list_damaged (error, folder);
+      return NULL;
+    }
+
+  return g_steal_pointer (&ranges);
 }

@@ -14,8 +14,10 @@
 
 G_BEGIN_DECLS
 
-/* The name of the report a partly recovered qube's folder holds. */
-#define QR_RESTORE_REPORT_NAME "RECOVERY-REPORT.txt"
+/* The name of the report a partly recovered qube's folder holds, and of
+ * the same for programs: which stretches of each file were lost. */
+#define QR_RESTORE_REPORT_NAME        "RECOVERY-REPORT.txt"
+#define QR_RESTORE_REPORT_RANGES_NAME ".qubes-rescue-lost.json"
 
 char     *qr_restore_report_format  (QrQube      *qube,
                                      GPtrArray   *files,
@@ -23,6 +25,10 @@ char     *qr_restore_report_format  (QrQube      *qube,
 char     *qr_restore_report_summary (GPtrArray   *files);
 gboolean  qr_restore_report_write   (int          dir_fd,
                                      const char  *text,
+                                     GPtrArray   *files,
                                      GError     **error);
+GArray   *qr_restore_report_read_lost (const char  *folder,
+                                       const char  *name,
+                                       GError     **error);
 
 G_END_DECLS

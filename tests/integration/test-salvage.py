@@ -150,6 +150,11 @@ def test_uncompressed_flipped_bit():
     assert f'part {k + 1} of {len(members)}' in text, text
     offset, length = image['missing_ranges'][0]
     assert f'bytes {offset} to {offset + length - 1}' in text, text
+    # The same for programs, beside the files.
+    with open(os.path.join(folder, '.qubes-rescue-lost.json'), encoding='utf-8') as f:
+        lost = json.load(f)
+    assert lost['files']['private.img']['lost'] == image['missing_ranges'], lost
+    assert 'notes.txt' not in lost['files']
     # The other qubes are restored as usual.
     for qube in qrtest.included_qubes(manifest):
         if qube['name'] != 'work':
