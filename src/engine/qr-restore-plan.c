@@ -187,3 +187,59 @@ qr_restore_plan_free (QrRestorePlan *plan)
   g_clear_error (&plan->error);
   g_free (plan);
 }
+
+/* By default every qube the backup's list says it holds is restored,
+ * including those whose data is missing: they are reported, not skipped. */
+void
+qr_restore_plan_select_default (GListModel *qubes,
+                                GPtrArray  *selection)
+{
+  guint n = g_list_model_get_n_items (qubes);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrQube) qube = g_list_model_get_item (qubes, i);
+
+      if (qr_qube_get_included (qube))
+        g_ptr_array_add (selection, g_object_ref (qube));
+    }
+}
+
+/* Where a qube's first part lies in the file; a qube with none comes last. */
+static guint64
+archive_position (QrLedger *ledger,
+                  QrQube   *qube)
+{
+  g_autoptr(GPtrArray) series = qr_ledger_list_series (ledger, qube);
+
+  for (guint i = 0; i < series->len; i++)
+    {
+      QrSeries *s = g_ptr_array_index (series, i);
+
+      for (guint j = 0; j < s->chunks->len; j++)
+        if (g_ptr_array_index (s->chunks, j) != NULL)
+          return ((const QrArchiveMember *) g_ptr_array_index (s->chunks, j))->offset;
+    }
+
+  return G_MAXUINT64;
+}
+
+static int
+compare_position (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  guint64 pa = archive_position (user_data, *(QrQube **) a);
+  guint64 pb = archive_position (user_data, *(QrQube **) b);
+
+  return pa < pb ? -1 : pa > pb;
+}
+
+/* Orders the qubes as their data lies in the backup, so the disk holding
+ * it is read front to back. */
+void
+qr_restore_plan_sort_selection (GPtrArray *selection,
+                                QrLedger  *ledger)
+{
+  g_ptr_array_sort_with_data (selection, compare_position, ledger);
+}

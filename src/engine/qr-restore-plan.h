@@ -47,5 +47,9 @@ QrRestorePlan *qr_restore_plan_new     (QrQube               *qube,
 void           qr_restore_plan_free    (QrRestorePlan        *plan);
 char          *qr_restore_plan_dup_folder_name (QrQube       *qube);
 char          *qr_restore_plan_dup_partial_name (const char  *folder);
+void           qr_restore_plan_select_default  (GListModel  *qubes,
+                                                GPtrArray   *selection);
+void           qr_restore_plan_sort_selection  (GPtrArray   *selection,
+                                                QrLedger    *ledger);
 
 G_END_DECLS

@@ -30,6 +30,11 @@ struct _QrRestoreProgress
   GSource                *source;
   gint64                  last_publish;
   gboolean                finished;
+
+  /* The owner's context's: the rate, and where it was last measured. */
+  double                  rate;
+  gint64                  rate_time;
+  guint64                 rate_bytes;
 };
 
 void
@@ -92,6 +97,32 @@ take_locked (QrRestoreProgress      *self,
   return changes;
 }
 
+/* On the owner's context: a rate over the last seconds, smoothed, so that
+ * one slow key does not make the estimate jump. */
+static void
+update_rate (QrRestoreProgress      *self,
+             QrRestoreProgressState *snapshot)
+{
+  gint64 now = g_get_monotonic_time ();
+  double seconds = (now - self->rate_time) / (double) G_USEC_PER_SEC;
+
+  if (self->rate_time == 0 || snapshot->bytes_done < self->rate_bytes)
+    {
+      self->rate_time = now;
+      self->rate_bytes = snapshot->bytes_done;
+    }
+  else if (seconds >= 1.0)
+    {
+      double current = (snapshot->bytes_done - self->rate_bytes) / seconds;
+
+      self->rate = self->rate == 0 ? current : 0.7 * self->rate + 0.3 * current;
+      self->rate_time = now;
+      self->rate_bytes = snapshot->bytes_done;
+    }
+
+  snapshot->rate = self->rate;
+}
+
 static gboolean
 publish_cb (gpointer user_data)
 {
@@ -105,6 +136,7 @@ publish_cb (gpointer user_data)
   changes = take_locked (self, &snapshot);
   g_mutex_unlock (&self->mutex);
 
+  update_rate (self, &snapshot);
   self->func (self->user_data, &snapshot, changes);
   qr_restore_progress_state_clear (&snapshot);
 
@@ -204,6 +236,7 @@ qr_restore_progress_finish (QrRestoreProgress *self)
   changes = take_locked (self, &snapshot);
   g_mutex_unlock (&self->mutex);
 
+  update_rate (self, &snapshot);
   self->func (self->user_data, &snapshot, changes);
   qr_restore_progress_state_clear (&snapshot);
 }

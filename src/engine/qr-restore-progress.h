@@ -32,6 +32,8 @@ typedef struct
   char           *file;
   guint           chunk;
   guint           n_chunks;
+  /* Bytes a second, smoothed over the last seconds; set when published. */
+  double          rate;
 } QrRestoreProgressState;
 
 /* A change of one item's state, in the order the workers reported it. */

@@ -49,9 +49,6 @@ struct _QrRestore
 
   /* Progress as published on the caller's main context. */
   QrRestoreProgressState published;
-  double          rate;
-  gint64          rate_time;
-  guint64         rate_bytes;
   GStrv           removed_unfinished;
 
   /* The run, shared with its threads as its fields say. */
@@ -151,31 +148,6 @@ apply_state_changes (QrRestore *self,
 }
 
 static void
-update_rate (QrRestore *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  double seconds, current;
-
-  if (self->rate_time == 0)
-    {
-      self->rate_time = now;
-      self->rate_bytes = self->published.bytes_done;
-      return;
-    }
-
-  /* A rate over the last seconds, smoothed, so that one slow key does not
-   * make the estimate jump. */
-  seconds = (now - self->rate_time) / (double) G_USEC_PER_SEC;
-  if (seconds < 1.0)
-    return;
-
-  current = (self->published.bytes_done - self->rate_bytes) / seconds;
-  self->rate = self->rate == 0 ? current : 0.7 * self->rate + 0.3 * current;
-  self->rate_time = now;
-  self->rate_bytes = self->published.bytes_done;
-}
-
-static void
 notify_changes (QrRestore                    *self,
                 const QrRestoreProgressState *old)
 {
@@ -213,7 +185,6 @@ publish_cb (gpointer                      user_data,
   self->published = *state;
   self->published.qube = g_strdup (state->qube);
   self->published.file = g_strdup (state->file);
-  update_rate (self);
 
   g_object_freeze_notify (G_OBJECT (self));
   notify_changes (self, &old);
@@ -362,58 +333,14 @@ run_done_cb (GObject      *object,
     g_task_return_error (task, error);
 }
 
-/* By default every qube the backup's list says it holds is restored,
- * including those whose data is missing: they are reported, not skipped. */
-static void
-select_default (QrRestore *self)
-{
-  GListModel *qubes = qr_backup_get_qubes (self->backup);
-  guint n = g_list_model_get_n_items (qubes);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(QrQube) qube = g_list_model_get_item (qubes, i);
-
-      if (qr_qube_get_included (qube))
-        g_ptr_array_add (self->selection, g_object_ref (qube));
-    }
-}
-
-static guint64
-archive_position (QrRestore *self,
-                  QrQube    *qube)
-{
-  g_autoptr(GPtrArray) series = qr_ledger_list_series (self->run.ledger, qube);
-
-  for (guint i = 0; i < series->len; i++)
-    {
-      QrSeries *s = g_ptr_array_index (series, i);
-
-      for (guint j = 0; j < s->chunks->len; j++)
-        if (g_ptr_array_index (s->chunks, j) != NULL)
-          return ((const QrArchiveMember *) g_ptr_array_index (s->chunks, j))->offset;
-    }
-
-  return G_MAXUINT64;
-}
-
-static int
-compare_position (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
-{
-  guint64 pa = archive_position (user_data, *(QrQube **) a);
-  guint64 pb = archive_position (user_data, *(QrQube **) b);
-
-  return pa < pb ? -1 : pa > pb;
-}
-
 /* Qubes are restored in the order their data lies in the backup, so the
  * disk holding it is read front to back. */
 static void
 create_items (QrRestore *self)
 {
-  g_ptr_array_sort_with_data (self->selection, compare_position, self);
+  if (self->selection->len == 0)
+    qr_restore_plan_select_default (qr_backup_get_qubes (self->backup), self->selection);
+  qr_restore_plan_sort_selection (self->selection, self->run.ledger);
 
   for (guint i = 0; i < self->selection->len; i++)
     {
@@ -513,7 +440,7 @@ qr_restore_get_property (GObject    *object,
       break;
 
     case PROP_RATE:
-      g_value_set_double (value, self->rate);
+      g_value_set_double (value, self->published.rate);
       break;
 
     case PROP_CURRENT_QUBE:
@@ -767,8 +694,6 @@ qr_restore_run_async (QrRestore           *self,
   self->context = g_main_context_ref_thread_default ();
   prepare_run (self);
 
-  if (self->selection->len == 0)
-    select_default (self);
   create_items (self);
 
   /* The run's own cancellable is cancelled by the caller's, and also by a
@@ -841,7 +766,7 @@ qr_restore_get_rate (QrRestore *self)
 {
   g_return_val_if_fail (QR_IS_RESTORE (self), 0.0);
 
-  return self->rate;
+  return self->published.rate;
 }
 
 const char *
