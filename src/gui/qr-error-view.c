@@ -9,7 +9,6 @@
 
 #include "qr-error-text.h"
 #include "qr-error-view.h"
-#include "qr-help-window.h"
 
 /* An error said in place: plain words first, a way into the help that
  * says more about it, and the engine's exact message folded away
@@ -72,7 +71,6 @@ qr_error_view_set_error (QrErrorView  *self,
                          const GError *error)
 {
   QrErrorText text;
-  const char *topic;
 
   g_return_if_fail (QR_IS_ERROR_VIEW (self));
 
@@ -95,9 +93,8 @@ qr_error_view_set_error (QrErrorView  *self,
   gtk_expander_set_expanded (self->details_expander, FALSE);
 
   /* An empty topic opens the help from the top. */
-  topic = qr_help_window_topic_for_error (error);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
-                                    topic != NULL ? topic : "");
+                                    text.help_topic != NULL ? text.help_topic : "");
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
 }
 

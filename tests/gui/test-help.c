@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qr-error.h"
+#include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-help-window.h"
 #include "qr-page-open.h"
@@ -500,8 +501,10 @@ test_wrong_passphrase (Fixture       *fixture,
   g_assert_nonnull (find_label (GTK_WIDGET (help), PASSPHRASE_HEADING));
 }
 
+/* The one table of error words: every code the engine raises has its own
+ * title and body, and the help topic that says more. */
 static void
-test_topic_for_error (void)
+test_error_table (void)
 {
   const struct {
     GQuark      domain;
@@ -512,26 +515,51 @@ test_topic_for_error (void)
     { 0, QR_ERROR_DAMAGED, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_TRUNCATED, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_NOT_A_BACKUP, QR_HELP_TOPIC_DAMAGED },
+    { 0, QR_ERROR_IO, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_NEEDS_MEMORY, QR_HELP_TOPIC_SPACE },
     { 0, QR_ERROR_NO_SPACE, QR_HELP_TOPIC_SPACE },
     { 0, QR_ERROR_UNSUPPORTED_VERSION, QR_HELP_TOPIC_MANUAL },
+    { 0, QR_ERROR_EXISTS, QR_HELP_TOPIC_PROGRAM },
+    { 0, QR_ERROR_UDISKS_UNAVAILABLE, QR_HELP_TOPIC_FILES },
     { 0, QR_ERROR_NOT_AUTHORIZED, QR_HELP_TOPIC_FILES },
-    { 0, QR_ERROR_FAILED, NULL },
+    { 0, QR_ERROR_NO_FILESYSTEM, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_UNSUPPORTED_FILESYSTEM, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_BUSY, QR_HELP_TOPIC_FILES },
   };
+  g_autoptr(GError) failed = g_error_new_literal (QR_ERROR, QR_ERROR_FAILED, "test");
+  QrErrorText fallback;
+
+  qr_error_text_lookup (failed, &fallback);
+  g_assert_cmpstr (fallback.title, ==, "Something went wrong");
+  g_assert_null (fallback.help_topic);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = g_error_new_literal (QR_ERROR, cases[i].code, "test");
+      QrErrorText text;
 
-      g_assert_cmpstr (qr_help_window_topic_for_error (error), ==, cases[i].topic);
+      qr_error_text_lookup (error, &text);
+      g_assert_cmpstr (text.title, !=, fallback.title);
+      g_assert_cmpstr (text.body, !=, "");
+      g_assert_cmpstr (text.help_topic, ==, cases[i].topic);
+
+      /* The wizard never sends anyone to a terminal. */
+      g_assert_null (strstr (text.body, "sudo"));
     }
 
+  /* GIO's own errors that the engine can pass on. */
   {
     g_autoptr(GError) full = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "full");
     g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "other");
+    QrErrorText text;
 
-    g_assert_cmpstr (qr_help_window_topic_for_error (full), ==, QR_HELP_TOPIC_SPACE);
-    g_assert_null (qr_help_window_topic_for_error (other));
+    qr_error_text_lookup (full, &text);
+    g_assert_cmpstr (text.title, ==, "Not enough disk space");
+    g_assert_cmpstr (text.help_topic, ==, QR_HELP_TOPIC_SPACE);
+
+    qr_error_text_lookup (other, &text);
+    g_assert_cmpstr (text.title, ==, fallback.title);
+    g_assert_null (text.help_topic);
   }
 }
 
@@ -564,7 +592,7 @@ main (int   argc,
   qr_test_get_application ();
 
   g_test_add_func ("/qr/help/new-destroy", test_new_destroy);
-  g_test_add_func ("/qr/help/topic-for-error", test_topic_for_error);
+  g_test_add_func ("/qr/help/error-table", test_error_table);
   g_test_add ("/qr/help/from-menu", Fixture, NULL,
               fixture_set_up, test_from_menu, fixture_tear_down);
   g_test_add ("/qr/help/topic", Fixture, NULL,
