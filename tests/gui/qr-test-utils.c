@@ -139,6 +139,28 @@ qr_test_get_application (void)
   return application;
 }
 
+static gboolean
+is_drawn (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *stack = NULL;
+
+  if (QR_IS_WINDOW (widget))
+    stack = qr_test_find_child (widget, QR_TYPE_WINDOW, "stack");
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 &&
+         (stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack)));
+}
+
+/* Waits until @widget is on the screen with its size, and a page change
+ * in it has finished. */
+void
+qr_test_wait_for_drawn (GtkWidget *widget)
+{
+  if (!qr_test_wait_until (is_drawn, widget, 10))
+    g_error ("%s was not drawn", G_OBJECT_TYPE_NAME (widget));
+}
+
 QrWindow *
 qr_test_new_window (int width,
                     int height)
@@ -147,9 +169,50 @@ qr_test_new_window (int width,
 
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_present (GTK_WINDOW (window));
-  qr_test_settle (100);
+  qr_test_wait_for_drawn (GTK_WIDGET (window));
 
   return window;
+}
+
+void
+qr_test_fixture_set_up (QrTestFixture *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("qr-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->window = qr_test_new_window (1000, 700);
+  g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Closes every window the case opened and waits until the wizard is gone
+ * for good: whatever it still ran has let go of it, so nothing it owned
+ * writes into the folder while it is removed. */
+void
+qr_test_fixture_tear_down (QrTestFixture *fixture,
+                           gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
+
+      gtk_window_destroy (window);
+    }
+
+  if (!qr_test_wait_until (is_null, &fixture->window, QR_TEST_TIMEOUT_SECONDS))
+    g_error ("The wizard window was never freed");
+
+  qr_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
 }
 
 static gboolean
@@ -178,7 +241,8 @@ qr_test_wait_until (QrTestCondition condition,
   return !timed_out;
 }
 
-/* Lets GTK lay out and draw for a moment. */
+/* Lets time pass, for pictures meant to show what a person sees after
+ * a moment; never a way to wait for something in a test. */
 void
 qr_test_settle (guint msec)
 {

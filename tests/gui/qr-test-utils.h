@@ -18,6 +18,14 @@ G_BEGIN_DECLS
 
 typedef gboolean (*QrTestCondition) (gpointer data);
 
+/* What every case of a gui test program starts with: a folder of its own,
+ * removed afterwards, and a fresh wizard window at 1000×700. */
+typedef struct
+{
+  char     *dir;
+  QrWindow *window;
+} QrTestFixture;
+
 gboolean        qr_test_init_suite        (int              *argc,
                                            char           ***argv,
                                            const char       *skip_path,
@@ -37,6 +45,11 @@ gboolean        qr_test_wait_until        (QrTestCondition   condition,
 void            qr_test_wait_for_page     (QrWindow         *window,
                                            const char       *name);
 void            qr_test_settle            (guint             msec);
+void            qr_test_fixture_set_up    (QrTestFixture    *fixture,
+                                           gconstpointer     data);
+void            qr_test_fixture_tear_down (QrTestFixture    *fixture,
+                                           gconstpointer     data);
+void            qr_test_wait_for_drawn    (GtkWidget        *widget);
 GtkWidget      *qr_test_find_child        (GtkWidget        *root,
                                            GType             type,
                                            const char       *template_child);

@@ -16,6 +16,7 @@
 #include "qr-page-choose.h"
 #include "qr-page-done.h"
 #include "qr-page-open.h"
+#include "qr-page-restore.h"
 #include "qr-page-unlock.h"
 #include "qr-qube-row.h"
 #include "qr-result-row.h"
@@ -26,32 +27,7 @@ static char *fixture_dir;
 static char *small_backup;
 static char *full_backup;
 
-typedef struct
-{
-  char     *dir;
-  QrWindow *window;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("qr-gui-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = qr_test_new_window (1000, 700);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  qr_test_settle (50);
-  qr_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef QrTestFixture Fixture;
 
 static gpointer
 find_page (Fixture *fixture,
@@ -395,6 +371,16 @@ restore_shown (gpointer data)
   return g_strcmp0 (qr_window_get_visible_page_name (data), "restore") == 0;
 }
 
+/* Some of the backup has been read and handed on to be written. */
+static gboolean
+restore_started_writing (gpointer data)
+{
+  GtkWidget *page = qr_test_find_child (data, QR_TYPE_PAGE_RESTORE, NULL);
+  QrRestore *restore = qr_page_restore_get_restore (QR_PAGE_RESTORE (page));
+
+  return restore != NULL && qr_restore_get_bytes_done (restore) > 0;
+}
+
 static void
 test_cancel (Fixture       *fixture,
              gconstpointer  data)
@@ -415,7 +401,7 @@ test_cancel (Fixture       *fixture,
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-next", NULL);
   g_assert_true (qr_test_wait_until (restore_shown, fixture->window, 10));
-  qr_test_settle (300);
+  g_assert_true (qr_test_wait_until (restore_started_writing, fixture->window, 60));
   g_assert_true (qr_window_get_busy (fixture->window));
 
   /* Cancel asks first; keeping on is the safe answer. */
@@ -499,17 +485,17 @@ main (int   argc,
   full_backup = qr_test_make_backup (fixture_dir, "full-backup", full_args);
 
   g_test_add ("/qr/wizard/not-a-backup", Fixture, NULL,
-              fixture_set_up, test_not_a_backup, fixture_tear_down);
+              qr_test_fixture_set_up, test_not_a_backup, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/wrong-then-right-passphrase", Fixture, NULL,
-              fixture_set_up, test_wrong_then_right_passphrase, fixture_tear_down);
+              qr_test_fixture_set_up, test_wrong_then_right_passphrase, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/restore-selected", Fixture, NULL,
-              fixture_set_up, test_restore_selected, fixture_tear_down);
+              qr_test_fixture_set_up, test_restore_selected, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/verify-only", Fixture, NULL,
-              fixture_set_up, test_verify_only, fixture_tear_down);
+              qr_test_fixture_set_up, test_verify_only, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/cancel", Fixture, NULL,
-              fixture_set_up, test_cancel, fixture_tear_down);
+              qr_test_fixture_set_up, test_cancel, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/damaged", Fixture, NULL,
-              fixture_set_up, test_damaged, fixture_tear_down);
+              qr_test_fixture_set_up, test_damaged, qr_test_fixture_tear_down);
 
   ret = g_test_run ();
 
