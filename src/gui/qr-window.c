@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "qr-accessible.h"
 #include "qr-application.h"
 #include "qr-confirm.h"
 #include "qr-eject-dialog.h"
@@ -29,7 +30,6 @@ struct _QrWindow
   /* Template children */
   GtkButton            *back_button;
   GtkButton            *next_button;
-  AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   QrPageOpen           *open_page;
@@ -68,6 +68,44 @@ is_running (QrWindow *self)
   return self->restore_cancellable != NULL;
 }
 
+/* The qubes of the last restore that are not restored yet. */
+static GPtrArray *
+dup_unfinished (QrWindow *self)
+{
+  GPtrArray *qubes = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *items;
+
+  if (self->restore == NULL)
+    return qubes;
+
+  items = qr_restore_get_items (self->restore);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+
+      if (qr_restore_item_get_state (item) != QR_RESTORE_STATE_DONE)
+        g_ptr_array_add (qubes, g_object_ref (qr_restore_item_get_qube (item)));
+    }
+
+  return qubes;
+}
+
+/* Trying again finishes the last restore in its own folder; once another
+ * folder is chosen there is nothing of it to finish there. */
+static gboolean
+can_retry (QrWindow *self)
+{
+  g_autoptr(GPtrArray) unfinished = dup_unfinished (self);
+  GFile *destination;
+
+  if (unfinished->len == 0)
+    return FALSE;
+
+  destination = qr_restore_get_destination (self->restore);
+  return destination == NULL ||
+         g_file_equal (destination, qr_page_choose_get_destination (self->choose_page));
+}
+
 static void
 update_actions (QrWindow *self)
 {
@@ -84,6 +122,8 @@ update_actions (QrWindow *self)
   gtk_widget_action_set_enabled (widget, "win.verify-backup",
                                  page == QR_PAGE (self->choose_page) && complete && !running);
   gtk_widget_action_set_enabled (widget, "win.cancel-restore", running);
+  gtk_widget_action_set_enabled (widget, "win.retry-restore",
+                                 !running && !self->applying && can_retry (self));
 }
 
 /* One place for everything in the header bar that depends on the page. */
@@ -93,13 +133,17 @@ update_navigation (QrWindow *self)
   QrPage *page = visible_page (self);
   const char *next_label = qr_page_get_next_label (page);
 
-  adw_window_title_set_title (self->window_title, qr_page_get_title (page));
+  /* The window list and screen readers name the window after the page. */
+  gtk_window_set_title (GTK_WINDOW (self), qr_page_get_title (page));
   gtk_widget_set_visible (GTK_WIDGET (self->back_button),
                           qr_page_get_can_go_back (page) && !is_running (self));
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), next_label != NULL);
 
   if (next_label != NULL)
-    gtk_button_set_label (self->next_button, next_label);
+    {
+      gtk_button_set_label (self->next_button, next_label);
+      qr_accessible_fix_mnemonics (GTK_WIDGET (self->next_button));
+    }
 
   update_actions (self);
 }
@@ -108,9 +152,18 @@ static void
 show_page (QrWindow *self,
            QrPage   *page)
 {
+  GtkWidget *focus;
+
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
   update_navigation (self);
+
+  /* Each page puts the focus where its work starts; one with nothing to
+   * do there leaves it to the forward button. */
   qr_page_shown (page);
+  focus = gtk_root_get_focus (GTK_ROOT (self));
+  if ((focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (page))) &&
+      gtk_widget_get_visible (GTK_WIDGET (self->next_button)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
 }
 
 static void
@@ -129,6 +182,44 @@ add_toast (QrWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
 }
 
+/* After a stop: the qubes that were finished stay, and where they are. */
+static void
+toast_stopped (QrWindow  *self,
+               QrRestore *restore)
+{
+  g_autoptr(GPtrArray) unfinished = dup_unfinished (self);
+  guint n_items = g_list_model_get_n_items (qr_restore_get_items (restore));
+  guint n_done = n_items - unfinished->len;
+  g_autofree char *folder = NULL;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (qr_restore_get_verify_only (restore))
+    {
+      add_toast (self, _("The check was stopped"));
+      return;
+    }
+
+  if (n_done == 0)
+    {
+      add_toast (self, _("The restore was stopped and its unfinished files removed"));
+      return;
+    }
+
+  folder = g_file_get_basename (qr_restore_get_destination (restore));
+  /* Translators: %s is the name of the folder the qubes were restored into */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "Stopped. %u finished qube is kept in “%s”",
+                                        "Stopped. %u finished qubes are kept in “%s”",
+                                        n_done),
+                           n_done, folder);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Try Again"));
+  adw_toast_set_action_name (toast, "win.retry-restore");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 static void
 save_last_destination (QrWindow *self)
 {
@@ -142,6 +233,43 @@ save_last_destination (QrWindow *self)
     g_settings_set_string (self->settings, "last-destination", path);
 }
 
+/* What the Done page lists: the qubes restored into the same folder by
+ * earlier runs, then those of @restore. */
+static GListModel *
+dup_results (QrWindow  *self,
+             QrRestore *restore)
+{
+  GListModel *finished = qr_page_choose_get_finished (self->choose_page);
+  GListModel *items = qr_restore_get_items (restore);
+  GListStore *results = g_list_store_new (QR_TYPE_RESTORE_ITEM);
+  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+
+      g_hash_table_add (current, qr_restore_item_get_qube (item));
+    }
+
+  for (guint i = 0; !qr_restore_get_verify_only (restore) &&
+                    i < g_list_model_get_n_items (finished); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (finished, i);
+
+      if (!g_hash_table_contains (current, qr_restore_item_get_qube (item)))
+        g_list_store_append (results, item);
+    }
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+
+      g_list_store_append (results, item);
+    }
+
+  return G_LIST_MODEL (results);
+}
+
 static void
 restore_cb (GObject      *object,
             GAsyncResult *result,
@@ -150,6 +278,7 @@ restore_cb (GObject      *object,
   QrRestore *restore = QR_RESTORE (object);
   g_autoptr(QrWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) results = NULL;
   gboolean ok;
 
   ok = qr_restore_run_finish (restore, result, &error);
@@ -168,16 +297,18 @@ restore_cb (GObject      *object,
       return;
     }
 
+  /* What was restored stays, and restoring again leaves it be. */
+  qr_page_choose_add_finished (self->choose_page, restore);
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       show_page (self, QR_PAGE (self->choose_page));
-      add_toast (self, qr_restore_get_verify_only (restore)
-                         ? _("The check was stopped")
-                         : _("The restore was stopped and its unfinished files removed"));
+      toast_stopped (self, restore);
       return;
     }
 
-  qr_page_done_set_result (self->done_page, restore, ok ? NULL : error);
+  results = dup_results (self, restore);
+  qr_page_done_set_result (self->done_page, restore, results, ok ? NULL : error);
   show_page (self, QR_PAGE (self->done_page));
 }
 
@@ -294,8 +425,12 @@ go_back_action (GtkWidget  *widget,
 
   reset_cancellable (self);
 
+  /* Back from the qubes keeps the backup unlocked: going forward again
+   * needs no passphrase. */
   if (page == QR_PAGE (self->done_page))
     show_page (self, QR_PAGE (self->choose_page));
+  else if (page == QR_PAGE (self->choose_page))
+    show_page (self, QR_PAGE (self->unlock_page));
   else
     show_page (self, QR_PAGE (self->open_page));
 }
@@ -311,6 +446,33 @@ verify_backup_action (GtkWidget  *widget,
     return;
 
   start_restore (self, TRUE);
+}
+
+/* Restores, or checks, what the last run did not finish, into the same
+ * folder: the qubes it finished are kept there and not touched again. */
+static void
+retry_restore_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  QrWindow *self = QR_WINDOW (widget);
+  g_autoptr(GPtrArray) unfinished = NULL;
+  gboolean verify_only;
+
+  if (is_running (self) || self->applying || !can_retry (self))
+    return;
+
+  verify_only = qr_restore_get_verify_only (self->restore);
+  unfinished = dup_unfinished (self);
+  qr_page_choose_set_selection (self->choose_page, unfinished);
+
+  reset_cancellable (self);
+  show_page (self, QR_PAGE (self->choose_page));
+
+  if (verify_only)
+    start_restore (self, TRUE);
+  else
+    gtk_widget_activate_action (widget, "win.go-next", NULL);
 }
 
 static void
@@ -342,7 +504,7 @@ confirm_cancel (QrWindow *self,
                       : _("Files that are not finished will be removed. Qubes that are "
                           "already restored are kept. You can restore again later."),
                     verify_only ? _("_Keep Checking") : _("_Keep Restoring"),
-                    _("_Stop"),
+                    close_after ? _("_Stop and Close") : _("_Stop"),
                     self->restore_cancellable,
                     confirm_cancel_cb,
                     g_object_ref (self));
@@ -376,6 +538,28 @@ file_chooser_response_cb (QrWindow             *self,
   g_object_unref (native);
 }
 
+/* Backups are found by their content type, which the program installs,
+ * and by the names the Qubes backup tool gives; a renamed copy on a disk
+ * where content types are not known still shows under "All Files". */
+static void
+add_filters (GtkFileChooser *chooser)
+{
+  g_autoptr(GtkFileFilter) backups = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (backups, _("Qubes Backups"));
+  gtk_file_filter_add_mime_type (backups, "application/x-qubes-backup");
+  gtk_file_filter_add_pattern (backups, "qubes-backup-*");
+  gtk_file_filter_add_pattern (backups, "qubes-20*");
+
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+
+  gtk_file_chooser_add_filter (chooser, backups);
+  gtk_file_chooser_add_filter (chooser, all);
+  gtk_file_chooser_set_filter (chooser, backups);
+}
+
 static void
 choose_file_action (GtkWidget  *widget,
                     const char *action_name,
@@ -390,6 +574,7 @@ choose_file_action (GtkWidget  *widget,
                                         _("_Open"),
                                         _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  add_filters (GTK_FILE_CHOOSER (native));
 
   g_signal_connect_object (native, "response",
                            G_CALLBACK (file_chooser_response_cb), self, G_CONNECT_SWAPPED);
@@ -548,11 +733,15 @@ qr_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.verify-backup", NULL, verify_backup_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL,
                                    cancel_restore_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-restore", NULL,
+                                   retry_restore_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
                                        "win.go-back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.choose-file", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
 }
 
 static void
@@ -570,7 +759,6 @@ qr_window_class_init (QrWindowClass *klass)
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-window.ui");
   gtk_widget_class_bind_template_child (widget_class, QrWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, next_button);
-  gtk_widget_class_bind_template_child (widget_class, QrWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, open_page);
@@ -617,6 +805,11 @@ qr_window_init (QrWindow *self)
   gtk_drop_target_set_gtypes (target, drop_types, G_N_ELEMENTS (drop_types));
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+
+  /* Keyboard users see where the focus is from the first key press on,
+   * not only after GTK has seen them use the arrow keys. */
+  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
+  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
 
   load_settings (self);
   update_navigation (self);
