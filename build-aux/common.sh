@@ -12,7 +12,8 @@ QR_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev gettext
 
 # To make real backups and check everything in the test suites.
 QR_TEST_PACKAGES="python3 scrypt tar gzip bzip2 xz-utils lzma zstd e2fsprogs
-  gdisk xvfb xauth xfonts-base appstream libxml2-utils dbus-x11 udev time"
+  gdisk xvfb xauth xfonts-base appstream libxml2-utils dbus-x11 udev time
+  python3-pyatspi at-spi2-core"
 
 qr_install_packages ()
 {

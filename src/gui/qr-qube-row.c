@@ -112,6 +112,11 @@ update_row (QrQubeRow *self)
     subtitle = describe_qube (self);
 
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+  /* GTK 4.8 passes the subtitle on only as a relation, which screen
+   * readers may not follow; the check box says it itself. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle,
+                                  -1);
   gtk_widget_set_sensitive (GTK_WIDGET (self), qr_qube_row_get_selectable (self));
 
   if (!qr_qube_row_get_selectable (self))

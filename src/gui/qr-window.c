@@ -812,7 +812,7 @@ qr_window_init (QrWindow *self)
   qr_accessible_fix_mnemonics (GTK_WIDGET (self));
 
   load_settings (self);
-  update_navigation (self);
+  show_page (self, QR_PAGE (self->open_page));
 }
 
 QrWindow *
