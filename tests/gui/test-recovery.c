@@ -52,6 +52,13 @@ space_warning_shown (gpointer data)
   return qr_page_choose_get_space_warning (data);
 }
 
+static int
+compare_names (const void *a,
+               const void *b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
 /* The names of the folders and files directly in @path, sorted. */
 static GStrv
 list_folder (const char *path)
@@ -65,7 +72,7 @@ list_folder (const char *path)
     g_strv_builder_add (builder, name);
 
   names = g_strv_builder_end (builder);
-  qsort (names, g_strv_length (names), sizeof (char *), (GCompareFunc) g_strcmp0);
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
   return names;
 }
 
