@@ -227,6 +227,17 @@ qr_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (qr_window_parent_class)->close_request (window);
 }
 
+/* Keyboard users see where the focus is from the start, on the first
+ * row or button, not only after GTK has seen them press Tab; GTK hides it
+ * whenever a window is mapped. */
+static void
+qr_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (qr_window_parent_class)->map (widget);
+
+  gtk_window_set_focus_visible (GTK_WINDOW (widget), TRUE);
+}
+
 static void
 qr_window_dispose (GObject *object)
 {
@@ -254,6 +265,8 @@ qr_window_class_init (QrWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = qr_window_dispose;
+
+  widget_class->map = qr_window_map;
 
   window_class->close_request = qr_window_close_request;
 
@@ -308,9 +321,6 @@ qr_window_init (QrWindow *self)
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 
-  /* Keyboard users see where the focus is from the first key press on,
-   * not only after GTK has seen them use the arrow keys. */
-  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
   qr_accessible_fix_mnemonics (GTK_WIDGET (self));
 
   load_settings (self);

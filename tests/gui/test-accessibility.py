@@ -34,6 +34,7 @@ import time
 
 SESSION_MARK = 'QR_A11Y_SESSION'
 KEY_RETURN = 0xff0d
+KEY_TAB = 0xff09
 PASSPHRASE = 'correct horse battery'
 
 # Roles whose objects are what a person reaches and acts on.
@@ -341,7 +342,7 @@ def main():
         home = os.path.join(work, 'home')
         os.mkdir(home)
         backup = os.path.join(work, 'qubes-backup-2024-05-01T120000')
-        subprocess.run([sys.executable, generator, '--qubes', 'small', '--passphrase', PASSPHRASE,
+        subprocess.run([sys.executable, generator, '--qubes', 'full', '--passphrase', PASSPHRASE,
                         '--chunk-size', '65536', backup],
                        check=True, stdout=subprocess.DEVNULL)
         not_backup = os.path.join(work, 'holiday-photos.zip')
@@ -433,6 +434,28 @@ def walk(wizard, backup, not_backup, home):
         [(r.name, r.description) for r in work_rows])
     tap(all(r.description for r in rows), 'choose: every qube says what it is',
         [(r.name, r.description) for r in rows if not r.description])
+
+    # The keyboard goes through the page one stop per qube, never into a
+    # qube's check box, and on to the folder and the buttons.
+    stops = []
+    for _ in range(12):
+        before = wizard.focused()
+        wizard.press(KEY_TAB)
+        try:
+            wizard.wait_for(lambda: wizard.focused() is not None and
+                            (before is None or wizard.focused() != before), 'Tab', timeout=5)
+        except TimeoutError:
+            pass
+        obj = wizard.focused()
+        stops.append((obj.getRoleName(), obj.name) if obj is not None else None)
+    choosable = {r.name for r in rows if r.getState().contains(pyatspi.STATE_SENSITIVE)}
+    first_round = stops[:stops.index(('push button', 'Change…')) + 1] \
+        if ('push button', 'Change…') in stops else stops
+    qube_stops = [name for role, name in first_round if role == 'check box']
+    tap(choosable and sorted(qube_stops) == sorted(choosable) and
+        all(a != b for a, b in zip(stops, stops[1:])),
+        'choose: Tab stops once at each qube that can be chosen and goes on to the folder',
+        'choosable: {}\nstops: {}'.format(sorted(choosable), stops))
 
     # Restore: the heading takes the focus, then the result's. A small
     # backup is restored quickly, so the Restore page's focus is looked
