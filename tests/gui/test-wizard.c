@@ -100,6 +100,51 @@ test_wrong_then_right_passphrase (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
 }
 
+typedef struct
+{
+  QrPageRestore *page;
+  guint          n_checked;
+} BarWatch;
+
+/* The bar counts writing, not only reading: while a qube is not finished
+ * a tenth of its share is still to come, so it never sits near 100 %
+ * while qubes are being written. */
+static void
+fraction_cb (GtkProgressBar *bar,
+             GParamSpec     *pspec,
+             BarWatch       *watch)
+{
+  QrRestore *restore = qr_page_restore_get_restore (watch->page);
+  GListModel *items;
+  QrBackup *backup;
+  guint64 total = 0;
+  guint64 unfinished = 0;
+
+  if (restore == NULL)
+    return;
+
+  items = qr_restore_get_items (restore);
+  if (g_list_model_get_n_items (items) == 0)
+    return;
+
+  backup = qr_restore_get_backup (restore);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+      guint64 size = qr_backup_get_stored_size (backup, qr_restore_item_get_qube (item));
+      QrRestoreState state = qr_restore_item_get_state (item);
+
+      total += size;
+      if (state != QR_RESTORE_STATE_DONE && state != QR_RESTORE_STATE_FAILED)
+        unfinished += size;
+    }
+
+  g_assert_cmpuint (total, >, 0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (bar), <=,
+                     1.0 - 0.1 * unfinished / total + 1e-9);
+  watch->n_checked++;
+}
+
 static void
 test_restore_selected (Fixture       *fixture,
                        gconstpointer  data)
@@ -113,6 +158,9 @@ test_restore_selected (Fixture       *fixture,
   const char *restored[] = { "work", "debian-12", "dom0-home" };
   QrQubeRow *vault_row;
   QrQubeRow *template_row;
+  BarWatch watch = { find_page (fixture, QR_TYPE_PAGE_RESTORE), 0 };
+  GtkWidget *bar;
+  gulong handler;
   guint n_checked = 0;
 
   qr_test_open_and_unlock (fixture->window, full_backup);
@@ -147,8 +195,13 @@ test_restore_selected (Fixture       *fixture,
   destination = g_file_get_path (qr_page_choose_get_destination (choose));
   g_assert_true (g_str_has_prefix (destination, fixture->dir));
 
+  bar = qr_test_find_child (GTK_WIDGET (fixture->window), QR_TYPE_PAGE_RESTORE, "progress_bar");
+  handler = g_signal_connect (bar, "notify::fraction", G_CALLBACK (fraction_cb), &watch);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-next", NULL);
   qr_test_wait_for_page (fixture->window, "done");
+  g_signal_handler_disconnect (bar, handler);
+  g_assert_cmpuint (watch.n_checked, >, 0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)), ==, 1.0);
 
   g_assert_true (qr_page_done_get_succeeded (done));
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Your Qubes Are Restored");
