@@ -308,12 +308,25 @@ test_cancel (Fixture       *fixture,
   g_assert_true (qr_test_wait_until (restore_started_writing, fixture->window, 60));
   g_assert_true (qr_window_get_busy (fixture->window));
 
+  /* Closing the window asks too, and says that it stops and closes;
+   * keeping on keeps the window. */
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, 10));
+  dialog = qr_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, QR_CONFIRM_RESPONSE_ACCEPT), ==,
+                   "_Stop and Close");
+  qr_test_respond (dialog, QR_CONFIRM_RESPONSE_CANCEL);
+  g_assert_null (qr_test_find_dialog ());
+  g_assert_true (qr_window_get_busy (fixture->window));
+
   /* Cancel asks first; keeping on is the safe answer. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.cancel-restore", NULL);
   g_assert_true (qr_test_wait_until (dialog_shown, NULL, 10));
   dialog = qr_test_find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==,
                    QR_CONFIRM_RESPONSE_CANCEL);
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, QR_CONFIRM_RESPONSE_ACCEPT), ==,
+                   "_Stop");
   qr_test_respond (dialog, QR_CONFIRM_RESPONSE_ACCEPT);
 
   qr_test_wait_for_page (fixture->window, "choose");
@@ -321,6 +334,52 @@ test_cancel (Fixture       *fixture,
 
   /* Back where the user chose, ready to try again. */
   g_assert_true (qr_page_get_complete (find_page (fixture, QR_TYPE_PAGE_CHOOSE)));
+}
+
+static GtkWindow *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+file_chooser_shown (gpointer data)
+{
+  return find_file_chooser () != NULL;
+}
+
+/* The file chooser shows Qubes backups first, and everything on asking. */
+static void
+test_file_filter (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  GtkFileChooser *chooser;
+  g_autoptr(GListModel) filters = NULL;
+  g_autoptr(GtkFileFilter) all = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.choose-file", NULL);
+  g_assert_true (qr_test_wait_until (file_chooser_shown, NULL, 10));
+  chooser = GTK_FILE_CHOOSER (find_file_chooser ());
+
+  g_assert_cmpstr (gtk_file_filter_get_name (gtk_file_chooser_get_filter (chooser)), ==,
+                   "Qubes Backups");
+  filters = gtk_file_chooser_get_filters (chooser);
+  g_assert_cmpuint (g_list_model_get_n_items (filters), ==, 2);
+  all = g_list_model_get_item (filters, 1);
+  g_assert_cmpstr (gtk_file_filter_get_name (all), ==, "All Files");
+
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  g_assert_null (find_file_chooser ());
 }
 
 static void
@@ -398,6 +457,8 @@ main (int   argc,
               qr_test_fixture_set_up, test_verify_only, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/cancel", Fixture, NULL,
               qr_test_fixture_set_up, test_cancel, qr_test_fixture_tear_down);
+  g_test_add ("/qr/wizard/file-filter", Fixture, NULL,
+              qr_test_fixture_set_up, test_file_filter, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/damaged", Fixture, NULL,
               qr_test_fixture_set_up, test_damaged, qr_test_fixture_tear_down);
 
