@@ -32,8 +32,10 @@ strip_mnemonic (const char *text)
 /* GTK 4.8 names a button with an access key by its label property, mark
  * and all, followed by the label it is labelled by: screen readers say
  * "_Restore Restore". Without the property the name is the label's text
- * alone. An expander with an access key gets no name at all, only its
- * type name, so it is given its text. */
+ * alone. A button with only an icon is named after the icon's type,
+ * "GtkImage", even when it has a tooltip; the tooltip says what it does,
+ * so it is the name. An expander with an access key gets no name at all,
+ * only its type name, so it is given its text. */
 static void
 fix_widget (GtkWidget *widget)
 {
@@ -41,6 +43,14 @@ fix_widget (GtkWidget *widget)
       gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
     {
       gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL);
+    }
+  else if (GTK_IS_BUTTON (widget) && gtk_button_get_icon_name (GTK_BUTTON (widget)) != NULL &&
+           gtk_widget_get_tooltip_text (widget) != NULL)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      gtk_widget_get_tooltip_text (widget),
+                                      -1);
     }
   else if (GTK_IS_EXPANDER (widget) && gtk_expander_get_label (GTK_EXPANDER (widget)) != NULL)
     {
@@ -57,10 +67,11 @@ fix_widget (GtkWidget *widget)
     }
 }
 
-/* Works around GTK 4.8's names of widgets with access keys below @root,
- * including @root. Call it again after changing such a widget's label. */
+/* Works around GTK 4.8's names of widgets with access keys and of
+ * buttons with only an icon, below @root and @root itself. Call it again
+ * after changing such a widget's label. */
 void
-qr_accessible_fix_mnemonics (GtkWidget *root)
+qr_accessible_fix_names (GtkWidget *root)
 {
   g_return_if_fail (GTK_IS_WIDGET (root));
 
@@ -69,5 +80,5 @@ qr_accessible_fix_mnemonics (GtkWidget *root)
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    qr_accessible_fix_mnemonics (child);
+    qr_accessible_fix_names (child);
 }

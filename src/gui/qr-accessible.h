@@ -11,6 +11,6 @@
 
 G_BEGIN_DECLS
 
-void qr_accessible_fix_mnemonics (GtkWidget *root);
+void qr_accessible_fix_names (GtkWidget *root);
 
 G_END_DECLS

@@ -65,7 +65,7 @@ qr_error_view_init (QrErrorView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
-  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 }
 
 GtkWidget *

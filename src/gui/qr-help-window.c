@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "qr-accessible.h"
 #include "qr-help-window.h"
 
 /* The built-in help: what a backup is, what to do when something goes
@@ -177,6 +178,7 @@ static void
 qr_help_window_init (QrHelpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   /* Start with the page itself focused, so Page Down reads on. Left to
    * GTK, the first selectable command would take the focus and show all

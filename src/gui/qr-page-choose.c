@@ -573,7 +573,7 @@ static void
 qr_page_choose_init (QrPageChoose *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   self->parent_folder = g_file_new_for_path (g_get_home_dir ());
   self->finished = g_list_store_new (QR_TYPE_RESTORE_ITEM);

@@ -240,7 +240,7 @@ create_row (gpointer item,
                                       qr_restore_get_verify_only (self->restore),
                                       self->mount_tracker);
 
-  qr_accessible_fix_mnemonics (row);
+  qr_accessible_fix_names (row);
   return row;
 }
 
@@ -302,7 +302,7 @@ static void
 qr_page_done_init (QrPageDone *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   /* The window gives its own, so that it can eject on closing. */
   self->mount_tracker = qr_mount_tracker_new ();

@@ -144,7 +144,7 @@ static void
 qr_page_open_init (QrPageOpen *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
   qr_page_set_can_go_back (QR_PAGE (self), FALSE);
 }
 

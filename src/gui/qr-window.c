@@ -63,7 +63,7 @@ _qr_window_update_navigation (QrWindow *self)
   if (next_label != NULL)
     {
       gtk_button_set_label (self->next_button, next_label);
-      qr_accessible_fix_mnemonics (GTK_WIDGET (self->next_button));
+      qr_accessible_fix_names (GTK_WIDGET (self->next_button));
     }
 
   _qr_window_update_actions (self);
@@ -321,7 +321,7 @@ qr_window_init (QrWindow *self)
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 
-  qr_accessible_fix_mnemonics (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   load_settings (self);
   _qr_window_show_page (self, QR_PAGE (self->open_page));

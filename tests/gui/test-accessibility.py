@@ -35,6 +35,8 @@ import time
 SESSION_MARK = 'QR_A11Y_SESSION'
 KEY_RETURN = 0xff0d
 KEY_TAB = 0xff09
+KEY_F1 = 0xffbe
+KEY_ESCAPE = 0xff1b
 PASSPHRASE = 'correct horse battery'
 
 # Roles whose objects are what a person reaches and acts on.
@@ -161,10 +163,14 @@ class Wizard:
         program hands it to the running one."""
         subprocess.run([self.program, path], env=self.env, check=True, timeout=60)
 
-    def frame(self):
+    def frame(self, name=None):
+        """The wizard's window, or the window called @name."""
         for i in range(self.app.childCount):
             child = self.app.getChildAtIndex(i)
-            if child is not None and child.getRoleName() == 'frame':
+            # GTK 4.8 gives an AdwWindow, like the help, the role "filler".
+            if child is None or child.getRoleName() not in ('frame', 'dialog', 'window', 'filler'):
+                continue
+            if (name is None and child.name != 'Help') or child.name == name:
                 return child
         return None
 
@@ -272,12 +278,12 @@ def reachable(obj, hidden_pages, found):
 PAGES = ['QrPageOpen', 'QrPageUnlock', 'QrPageChoose', 'QrPageRestore', 'QrPageDone']
 
 
-def check_page(wizard, page_name, label):
+def check_page(wizard, page_name, label, frame=None):
     """Every reachable element of the shown page and the header bar has a
     role and a good name."""
     hidden = [p for p in PAGES if p != page_name]
     found = []
-    reachable(wizard.frame(), hidden, found)
+    reachable(frame or wizard.frame(), hidden, found)
     problems = []
     for obj in found:
         role = obj.getRoleName()
@@ -475,6 +481,13 @@ def walk(wizard, backup, not_backup, home):
     tap(home in heading.description, 'done: the heading says where the qubes are',
         heading.description)
     check_page(wizard, 'QrPageDone', 'done')
+
+    # The help, from the keyboard: its copy buttons have names too.
+    wizard.press(KEY_F1)
+    help_window = wizard.wait_for(lambda: wizard.frame('Help'), 'the help window', timeout=30)
+    check_page(wizard, None, 'help', help_window)
+    wizard.press(KEY_ESCAPE)
+    wizard.wait_for(lambda: wizard.frame('Help') is None, 'the help window to close', timeout=30)
 
     # Back to the qubes: the qube just restored is kept, and says so.
     wizard.click(wizard.frame(), 'Back to Qubes')
