@@ -128,7 +128,6 @@ save_png (GtkWidget  *widget,
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot;
   GskRenderer *renderer;
   int width;
   int height;
@@ -140,9 +139,19 @@ save_png (GtkWidget  *widget,
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+
+  /* A widget that has not been drawn since it changed has nothing to
+   * give yet: let the next frame come. */
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       node == NULL && g_get_monotonic_time () < deadline; )
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node == NULL)
+        g_main_context_iteration (NULL, TRUE);
+    }
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
@@ -226,6 +235,25 @@ restore_under_way (gpointer data)
 }
 
 static gboolean
+some_qube_done (gpointer data)
+{
+  QrWindow *window = data;
+  GtkWidget *page = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_RESTORE, NULL);
+  QrRestore *restore = qr_page_restore_get_restore (QR_PAGE_RESTORE (page));
+  GListModel *items = qr_restore_get_items (restore);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+
+      if (qr_restore_item_get_state (item) == QR_RESTORE_STATE_DONE)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
 disk_full_shown (gpointer data)
 {
   QrWindow *window = data;
@@ -294,6 +322,8 @@ shoot_restore_and_stop (QrWindow *window,
   qr_test_wait_until (restore_under_way, window, QR_TEST_TIMEOUT_SECONDS);
   shoot (window, backups, "restore", variant);
 
+  /* Stopped once a qube is finished: it is kept, and the page says where. */
+  qr_test_wait_until (some_qube_done, window, QR_TEST_TIMEOUT_SECONDS);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-restore", NULL);
   dialog = wait_for_dialog ();
   save_png (GTK_WIDGET (dialog), backups->out_dir, "restore-cancel-dialog", variant);
@@ -318,7 +348,9 @@ shoot_small_disk (QrWindow *window,
   g_autofree char *leftover = NULL;
   AdwMessageDialog *dialog;
 
-  qr_test_open_and_unlock (window, backups->fast);
+  /* The slow backup, so that the Restore page is seen saying that the
+   * disk is full while the restore stops. */
+  qr_test_open_and_unlock (window, backups->slow);
   qr_page_choose_set_parent_folder (get_choose (window), small);
   if (!qr_test_wait_until (space_warning_shown, get_choose (window), 10))
     g_error ("The selection fits %s, which was meant to be too small", SMALL_DISK_DIR);
@@ -399,10 +431,10 @@ main (int   argc,
   const char *fast_args[] = { "--qubes", "full", "--backup-id", "20240501T120000-4242", NULL };
   const char *slow_args[] = { "--qubes", "full", "--logN", "18",
                               "--backup-id", "20240401T090000-4242", NULL };
-  const char *damaged_args[] = { "--qubes", "small", "--corrupt-member",
-                                 "vm12/private.img.003.enc", NULL };
-  const char *partial_args[] = { "--qubes", "full", "--corrupt-member",
-                                 "vm14/private.img.002.enc", NULL };
+  const char *damaged_args[] = { "--qubes", "small", "--backup-id", "20240301T080000-4242",
+                                 "--corrupt-member", "vm12/private.img.003.enc", NULL };
+  const char *partial_args[] = { "--qubes", "full", "--backup-id", "20240201T070000-4242",
+                                 "--corrupt-member", "vm14/private.img.002.enc", NULL };
   Variant variants[] = {
     { 1000, 700, "light", 1.0, 400 },
     { 1000, 700, "dark", 1.0, 400 },

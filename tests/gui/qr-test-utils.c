@@ -390,7 +390,8 @@ static GtkWidget *
 find_button_labelled (GtkWidget  *root,
                       const char *label)
 {
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root);
@@ -425,7 +426,10 @@ qr_test_respond (AdwMessageDialog *dialog,
                  const char       *response)
 {
   const char *label = adw_message_dialog_get_response_label (dialog, response);
-  GtkWidget *button = find_button_labelled (GTK_WIDGET (dialog), label);
+  GtkWidget *button;
+
+  qr_test_wait_for_drawn (GTK_WIDGET (dialog));
+  button = find_button_labelled (GTK_WIDGET (dialog), label);
 
   g_assert_nonnull (button);
   qr_test_click (button);
