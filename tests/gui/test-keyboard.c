@@ -180,6 +180,7 @@ test_initial_focus (Fixture       *fixture,
   qr_test_press_enter (entry);
   qr_test_wait_for_page (fixture->window, "choose");
   g_assert_true (get_focus (fixture) == heading);
+  g_assert_true (gtk_widget_get_state_flags (heading) & GTK_STATE_FLAG_FOCUS_VISIBLE);
   g_assert_cmpstr (qr_heading_get_label (QR_HEADING (heading)), ==, "Choose What to Restore");
 }
 
