@@ -79,7 +79,7 @@ toast_stopped (QrWindow  *self,
     }
 
   folder = g_file_get_basename (qr_restore_get_destination (restore));
-  /* Translators: %s is the name of the folder the qubes were restored into */
+  /* Translators: a number of qubes, then the name of the folder they are in */
   title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                         "Stopped. %u finished qube is kept in “%s”",
                                         "Stopped. %u finished qubes are kept in “%s”",
