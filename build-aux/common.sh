@@ -76,6 +76,8 @@ prog:gio                    libglib2.0-bin     glib2                  glib2     
 file:/usr/bin/time          time               time                   time             time
 prog:zsh                    zsh                zsh                    zsh              zsh
 prog:fish                   fish               fish                   fish             fish
+py:pyatspi                 python3-pyatspi    python3-pyatspi        python-atspi     python3-pyatspi
+file:/usr/libexec/at-spi-bus-launcher|/usr/lib/at-spi-bus-launcher|/usr/lib/at-spi2-core/at-spi-bus-launcher  at-spi2-core  at-spi2-core  at-spi2-core  at-spi2-core
 '
 
 # To build and run the fuzz targets (build-aux/fuzz): clang with libFuzzer,
@@ -122,7 +124,10 @@ qr_check ()
       [ -n "$(fc-list "${check#font:}" family 2>/dev/null)" ]
       ;;
     py:*)
-      command -v python3 >/dev/null 2>&1 && python3 -c "import ${check#py:}" 2>/dev/null
+      # The system's Python too: the accessibility test falls back to it
+      # when the first python3 on PATH is a private one.
+      python3 -c "import ${check#py:}" 2>/dev/null \
+        || /usr/bin/python3 -c "import ${check#py:}" 2>/dev/null
       ;;
     file:*)
       local IFS='|'

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "qr-accessible.h"
 #include "qr-confirm.h"
 
 /* An AdwMessageDialog that asks before something that loses work. The
@@ -76,6 +77,7 @@ qr_confirm_async (GtkWindow           *parent,
   adw_message_dialog_set_default_response (dialog, QR_CONFIRM_RESPONSE_CANCEL);
   adw_message_dialog_set_close_response (dialog, QR_CONFIRM_RESPONSE_CANCEL);
 
+  qr_accessible_fix_names (GTK_WIDGET (dialog));
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), g_object_ref (task));
 
   if (cancellable != NULL)

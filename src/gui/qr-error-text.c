@@ -12,161 +12,149 @@
 
 #include "qr-error.h"
 #include "qr-error-text.h"
+#include "qr-help-window.h"
 
-static void
-lookup_qr_error (QrError      code,
-                 QrErrorText *text)
+/* The one place where the wizard decides what an error is called, what the
+ * user can do about it, and where the help says more. The engine states
+ * facts; the remedies are the front end's. A code missing here gets the
+ * QR_ERROR_FAILED words. */
+typedef struct
 {
-  switch (code)
-    {
-    case QR_ERROR_WRONG_PASSPHRASE:
-      text->title = _("That passphrase did not work");
-      text->body = _("Check the spelling and whether Caps Lock is on, then try again. "
-                     "It is the passphrase that was typed when the backup was made, "
-                     "which may differ from the disk password.");
-      break;
+  GQuark    (*domain) (void);
+  int         code;
+  const char *title;
+  const char *body;
+  const char *help_topic;
+} ErrorEntry;
 
-    case QR_ERROR_DAMAGED:
-      text->title = _("Part of the backup is damaged");
-      text->body = _("Some data in the backup does not match what was saved, so it "
-                     "cannot be trusted and was not used. If you have another copy of "
-                     "this backup, try that one; other qubes may still restore fine.");
-      break;
+static const ErrorEntry entries[] = {
+  { qr_error_quark, QR_ERROR_WRONG_PASSPHRASE,
+    N_("That passphrase did not work"),
+    N_("Check the spelling and whether Caps Lock is on, then try again. It is the "
+       "passphrase that was typed when the backup was made, which may differ from the "
+       "disk password."),
+    QR_HELP_TOPIC_PASSPHRASE },
+  { qr_error_quark, QR_ERROR_DAMAGED,
+    N_("Part of the backup is damaged"),
+    N_("Some data in the backup does not match what was saved, so it cannot be trusted "
+       "and was not used. If you have another copy of this backup, try that one; other "
+       "qubes may still restore fine."),
+    QR_HELP_TOPIC_DAMAGED },
+  { qr_error_quark, QR_ERROR_TRUNCATED,
+    N_("The backup is incomplete"),
+    N_("The file ends before the backup does, perhaps because copying it was "
+       "interrupted. Copy it again from the original disk and try once more."),
+    QR_HELP_TOPIC_DAMAGED },
+  { qr_error_quark, QR_ERROR_NOT_A_BACKUP,
+    N_("This is not a Qubes backup"),
+    N_("The file you chose was not made by the Qubes OS backup tool. Qubes backups are "
+       "usually named like “qubes-backup-2024-05-01T120000”. Choose another file."),
+    QR_HELP_TOPIC_DAMAGED },
+  { qr_error_quark, QR_ERROR_UNSUPPORTED_VERSION,
+    N_("This kind of backup cannot be read yet"),
+    N_("The backup was made by a version of Qubes OS this program does not know. Look "
+       "for a newer version of Qubes Backup Rescue, or restore it on a computer running "
+       "Qubes OS."),
+    QR_HELP_TOPIC_MANUAL },
+  { qr_error_quark, QR_ERROR_NEEDS_MEMORY,
+    N_("Not enough free memory"),
+    N_("Unlocking this backup needs more memory than is free right now. Close other "
+       "programs, then try again."),
+    QR_HELP_TOPIC_SPACE },
+  { qr_error_quark, QR_ERROR_NO_SPACE,
+    N_("Not enough disk space"),
+    N_("The destination disk is full. Free some space on it, or choose a folder on a "
+       "larger disk, then try again."),
+    QR_HELP_TOPIC_SPACE },
+  { g_io_error_quark, G_IO_ERROR_NO_SPACE,
+    N_("Not enough disk space"),
+    N_("The destination disk is full. Free some space on it, or choose a folder on a "
+       "larger disk, then try again."),
+    QR_HELP_TOPIC_SPACE },
+  { qr_error_quark, QR_ERROR_IO,
+    N_("A disk could not be read or written"),
+    N_("Check that the disk with the backup and the destination disk are still "
+       "connected, then try again."),
+    QR_HELP_TOPIC_DAMAGED },
+  { qr_error_quark, QR_ERROR_EXISTS,
+    N_("A folder with the same name is already there"),
+    N_("Nothing is ever overwritten. Choose another destination folder, then restore "
+       "again."),
+    QR_HELP_TOPIC_PROGRAM },
+  { g_io_error_quark, G_IO_ERROR_EXISTS,
+    N_("Something with the same name is already there"),
+    N_("Nothing is ever overwritten. Choose another destination folder, then restore "
+       "again."),
+    QR_HELP_TOPIC_PROGRAM },
+  { qr_error_quark, QR_ERROR_UDISKS_UNAVAILABLE,
+    N_("The disk service is not available"),
+    N_("Opening the files needs the udisks service, which is not installed or not "
+       "running. Install the “udisks2” package with your software manager, then try "
+       "again."),
+    QR_HELP_TOPIC_FILES },
+  { qr_error_quark, QR_ERROR_NOT_AUTHORIZED,
+    N_("Permission was refused"),
+    N_("Your account was not allowed to open these files. The details below say why, "
+       "and what you can do about it."),
+    QR_HELP_TOPIC_FILES },
+  { qr_error_quark, QR_ERROR_NO_FILESYSTEM,
+    N_("No files in this disk image"),
+    N_("This qube’s disk image holds no files: it was probably never started. If it "
+       "should hold files, restore it again, or from another backup."),
+    QR_HELP_TOPIC_FILES },
+  { qr_error_quark, QR_ERROR_UNSUPPORTED_FILESYSTEM,
+    N_("This file system cannot be opened here"),
+    N_("The image uses a file system this computer does not support; the details below "
+       "name it. Try opening it on another Linux computer."),
+    QR_HELP_TOPIC_FILES },
+  { qr_error_quark, QR_ERROR_BUSY,
+    N_("The image is in use"),
+    N_("Close any window or program that uses these files, then try again."),
+    QR_HELP_TOPIC_FILES },
+  { g_io_error_quark, G_IO_ERROR_PERMISSION_DENIED,
+    N_("Permission was refused"),
+    N_("This file or folder may not be read or written with your account. Choose "
+       "another folder, for example one in your home folder."),
+    NULL },
+  { g_io_error_quark, G_IO_ERROR_READ_ONLY,
+    N_("This disk can only be read"),
+    N_("Nothing can be written to it. Choose a folder on another disk, for example one "
+       "in your home folder."),
+    NULL },
+  { g_io_error_quark, G_IO_ERROR_NOT_FOUND,
+    N_("The file is no longer there"),
+    N_("It may have been moved, or its disk was disconnected. Connect the disk and "
+       "choose the file again."),
+    NULL },
+};
 
-    case QR_ERROR_TRUNCATED:
-      text->title = _("The backup is incomplete");
-      text->body = _("The file ends before the backup does, perhaps because copying it "
-                     "was interrupted. Copy it again from the original disk and try once more.");
-      break;
-
-    case QR_ERROR_NOT_A_BACKUP:
-      text->title = _("This is not a Qubes backup");
-      text->body = _("The file you chose was not made by the Qubes OS backup tool. "
-                     "Qubes backups are usually named like “qubes-backup-2024-05-01T120000”. "
-                     "Choose another file.");
-      break;
-
-    case QR_ERROR_UNSUPPORTED_VERSION:
-      text->title = _("This kind of backup cannot be read yet");
-      text->body = _("The backup was made by a version of Qubes OS this program does not "
-                     "know. Look for a newer version of Qubes Backup Rescue, or restore it "
-                     "on a computer running Qubes OS.");
-      break;
-
-    case QR_ERROR_NEEDS_MEMORY:
-      text->title = _("Not enough free memory");
-      text->body = _("Unlocking this backup needs more memory than is free right now. "
-                     "Close other programs, then try again.");
-      break;
-
-    case QR_ERROR_NO_SPACE:
-      text->title = _("Not enough disk space");
-      text->body = _("The destination disk is full. Free some space or choose a folder "
-                     "on a larger disk, then restore again.");
-      break;
-
-    case QR_ERROR_IO:
-      text->title = _("A disk could not be read or written");
-      text->body = _("Check that the disk with the backup and the destination disk are "
-                     "still connected, then try again.");
-      break;
-
-    case QR_ERROR_EXISTS:
-      text->title = _("A file with the same name is already there");
-      text->body = _("Nothing is ever overwritten. Choose another destination folder, "
-                     "then restore again.");
-      break;
-
-    case QR_ERROR_UNKNOWN_QUBE:
-      text->title = _("This qube is not in the backup");
-      text->body = _("The backup lists the qube, but its data was not saved in it. "
-                     "Look for a backup made at another time.");
-      break;
-
-    case QR_ERROR_UDISKS_UNAVAILABLE:
-      text->title = _("The disk service is not available");
-      text->body = _("Opening the files needs the udisks service. Install the “udisks2” "
-                     "package with your software manager, or type “sudo apt install "
-                     "udisks2” in a terminal, then try again.");
-      break;
-
-    case QR_ERROR_NOT_AUTHORIZED:
-      text->title = _("Permission was refused");
-      text->body = _("Your account was not allowed to open these files. The details "
-                     "below say why, and what you can do about it.");
-      break;
-
-    case QR_ERROR_NO_FILESYSTEM:
-      text->title = _("No files in this disk image");
-      text->body = _("This qube’s disk image holds no files: it was probably never "
-                     "started. If it should hold files, restore it again, or from "
-                     "another backup.");
-      break;
-
-    case QR_ERROR_UNSUPPORTED_FILESYSTEM:
-      text->title = _("This file system cannot be opened here");
-      text->body = _("The image uses a file system this computer does not support; "
-                     "the details below name it. Try opening it on another Linux "
-                     "computer.");
-      break;
-
-    case QR_ERROR_BUSY:
-      text->title = _("The image is in use");
-      text->body = _("Close any window or program that uses these files, then try again.");
-      break;
-
-    case QR_ERROR_FAILED:
-    default:
-      text->title = _("Something went wrong");
-      text->body = _("The details below say what happened. Try again; if it happens "
-                     "again, the details help whoever you ask for help.");
-      break;
-    }
-}
-
-static gboolean
-lookup_io_error (int          code,
-                 QrErrorText *text)
-{
-  switch (code)
-    {
-    case G_IO_ERROR_NO_SPACE:
-      lookup_qr_error (QR_ERROR_NO_SPACE, text);
-      return TRUE;
-
-    case G_IO_ERROR_EXISTS:
-      lookup_qr_error (QR_ERROR_EXISTS, text);
-      return TRUE;
-
-    case G_IO_ERROR_PERMISSION_DENIED:
-    case G_IO_ERROR_READ_ONLY:
-      text->title = _("Permission was refused");
-      text->body = _("This file or folder may not be read or written with your account. "
-                     "Choose another folder, for example one in your home folder.");
-      return TRUE;
-
-    case G_IO_ERROR_NOT_FOUND:
-      text->title = _("The file is no longer there");
-      text->body = _("It may have been moved, or its disk was disconnected. "
-                     "Connect the disk and choose the file again.");
-      return TRUE;
-
-    default:
-      return FALSE;
-    }
-}
+static const ErrorEntry fallback = {
+  qr_error_quark, QR_ERROR_FAILED,
+  N_("Something went wrong"),
+  N_("The details below say what happened. Try again; if it happens again, the details "
+     "help whoever you ask for help."),
+  NULL,
+};
 
 void
 qr_error_text_lookup (const GError *error,
                       QrErrorText  *text)
 {
+  const ErrorEntry *entry = &fallback;
+
   g_return_if_fail (error != NULL);
   g_return_if_fail (text != NULL);
 
-  if (error->domain == QR_ERROR)
-    lookup_qr_error (error->code, text);
-  else if (error->domain == G_IO_ERROR && lookup_io_error (error->code, text))
-    return;
-  else
-    lookup_qr_error (QR_ERROR_FAILED, text);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      if (error->domain == entries[i].domain () && error->code == entries[i].code)
+        {
+          entry = &entries[i];
+          break;
+        }
+    }
+
+  text->title = _(entry->title);
+  text->body = _(entry->body);
+  text->help_topic = entry->help_topic;
 }

@@ -7,13 +7,16 @@
 
 #include "config.h"
 
+#include "qr-accessible.h"
 #include "qr-error-text.h"
 #include "qr-error-view.h"
-#include "qr-help-window.h"
 
 /* An error said in place: plain words first, a way into the help that
  * says more about it, and the engine's exact message folded away
- * underneath for whoever helps the user. Hidden while there is no error. */
+ * underneath for whoever helps the user. Hidden while there is no error.
+ * For screen readers it is an alert named by its title and described by
+ * the words under it; it can take the focus, which is how a page has it
+ * read out (GTK 4.8 announces nothing by itself). */
 struct _QrErrorView
 {
   AdwBin       parent_instance;
@@ -51,6 +54,9 @@ qr_error_view_class_init (QrErrorViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrErrorView, help_button);
+
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_ALERT);
+  gtk_widget_class_set_css_name (widget_class, "errorview");
 }
 
 static void
@@ -58,6 +64,8 @@ qr_error_view_init (QrErrorView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  qr_accessible_fix_names (GTK_WIDGET (self));
 }
 
 GtkWidget *
@@ -72,7 +80,6 @@ qr_error_view_set_error (QrErrorView  *self,
                          const GError *error)
 {
   QrErrorText text;
-  const char *topic;
 
   g_return_if_fail (QR_IS_ERROR_VIEW (self));
 
@@ -93,11 +100,14 @@ qr_error_view_set_error (QrErrorView  *self,
   gtk_label_set_label (self->body_label, text.body);
   gtk_label_set_label (self->details_label, error->message);
   gtk_expander_set_expanded (self->details_expander, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text.title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text.body,
+                                  -1);
 
   /* An empty topic opens the help from the top. */
-  topic = qr_help_window_topic_for_error (error);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
-                                    topic != NULL ? topic : "");
+                                    text.help_topic != NULL ? text.help_topic : "");
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
 }
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include "qr-error.h"
+#include "qr-accessible.h"
 #include "qr-help-window.h"
 
 /* The built-in help: what a backup is, what to do when something goes
@@ -178,6 +178,7 @@ static void
 qr_help_window_init (QrHelpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   /* Start with the page itself focused, so Page Down reads on. Left to
    * GTK, the first selectable command would take the focus and show all
@@ -220,52 +221,4 @@ qr_help_window_get_topic (QrHelpWindow *self)
   g_return_val_if_fail (QR_IS_HELP_WINDOW (self), NULL);
 
   return self->topic;
-}
-
-/* The part of the help that says more about @error, or NULL when the
- * error's own text is all there is to say. */
-const char *
-qr_help_window_topic_for_error (const GError *error)
-{
-  g_return_val_if_fail (error != NULL, NULL);
-
-  if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_NO_SPACE)
-    return QR_HELP_TOPIC_SPACE;
-
-  if (error->domain != QR_ERROR)
-    return NULL;
-
-  switch ((QrError) error->code)
-    {
-    case QR_ERROR_WRONG_PASSPHRASE:
-      return QR_HELP_TOPIC_PASSPHRASE;
-
-    case QR_ERROR_DAMAGED:
-    case QR_ERROR_TRUNCATED:
-    case QR_ERROR_NOT_A_BACKUP:
-    case QR_ERROR_IO:
-      return QR_HELP_TOPIC_DAMAGED;
-
-    case QR_ERROR_UNSUPPORTED_VERSION:
-    case QR_ERROR_UNKNOWN_QUBE:
-      return QR_HELP_TOPIC_MANUAL;
-
-    case QR_ERROR_NEEDS_MEMORY:
-    case QR_ERROR_NO_SPACE:
-      return QR_HELP_TOPIC_SPACE;
-
-    case QR_ERROR_UDISKS_UNAVAILABLE:
-    case QR_ERROR_NOT_AUTHORIZED:
-    case QR_ERROR_NO_FILESYSTEM:
-    case QR_ERROR_UNSUPPORTED_FILESYSTEM:
-    case QR_ERROR_BUSY:
-      return QR_HELP_TOPIC_FILES;
-
-    case QR_ERROR_EXISTS:
-      return QR_HELP_TOPIC_PROGRAM;
-
-    case QR_ERROR_FAILED:
-    default:
-      return NULL;
-    }
 }

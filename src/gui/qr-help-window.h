@@ -24,10 +24,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (QrHelpWindow, qr_help_window, QR, HELP_WINDOW, AdwWindow)
 
-GtkWidget  *qr_help_window_new             (void);
-void        qr_help_window_show_topic      (QrHelpWindow *self,
-                                            const char   *topic);
-const char *qr_help_window_get_topic       (QrHelpWindow *self);
-const char *qr_help_window_topic_for_error (const GError *error);
+GtkWidget  *qr_help_window_new        (void);
+void        qr_help_window_show_topic (QrHelpWindow *self,
+                                       const char   *topic);
+const char *qr_help_window_get_topic  (QrHelpWindow *self);
 
 G_END_DECLS

@@ -88,6 +88,11 @@ update_state (QrItemRow *self)
     }
 
   gtk_label_set_label (self->state_label, text);
+  /* A screen reader on the row says where the qube stands, not only its
+   * name. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                  -1);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }

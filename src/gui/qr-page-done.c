@@ -9,39 +9,58 @@
 
 #include <glib/gi18n.h>
 
+#include "qr-accessible.h"
+#include "qr-error.h"
 #include "qr-error-view.h"
+#include "qr-heading.h"
 #include "qr-mount-tracker.h"
 #include "qr-page-done.h"
 #include "qr-result-row.h"
 
 /* The honest result of a restore or verification. The summary counts the
  * qubes that really finished, so it never speaks of success when one of
- * them failed or was never reached. */
+ * them failed or was never reached, and says where the finished ones
+ * are. A full disk is said as such: what was restored, what was not, and
+ * that nothing half-written is left. */
 struct _QrPageDone
 {
-  QrPage          parent_instance;
+  QrPage             parent_instance;
 
   /* Template children */
-  AdwStatusPage  *status_page;
-  QrErrorView    *error_view;
-  GtkListBox     *result_list;
+  GtkScrolledWindow *scrolled_window;
+  GtkImage          *status_icon;
+  QrHeading         *heading;
+  GtkLabel          *description_label;
+  QrErrorView       *error_view;
+  GtkListBox        *result_list;
+  GtkWidget         *retry_button;
 
   /* Owned */
-  QrRestore      *restore;
-  QrMountTracker *mount_tracker;
+  QrRestore         *restore;
+  GListModel        *results;
+  QrMountTracker    *mount_tracker;
 
   /* State */
-  gboolean        succeeded;
+  gboolean           succeeded;
+  gboolean           disk_full;
 };
 
 G_DEFINE_FINAL_TYPE (QrPageDone, qr_page_done, QR_TYPE_PAGE)
 
 typedef struct
 {
-  guint n_items;
-  guint n_done;
-  guint n_failed;
+  guint         n_items;
+  guint         n_done;
+  guint         n_failed;
+  const GError *no_space;
 } Counts;
+
+static gboolean
+is_no_space (const GError *error)
+{
+  return g_error_matches (error, QR_ERROR, QR_ERROR_NO_SPACE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+}
 
 static void
 count_items (GListModel *items,
@@ -50,10 +69,12 @@ count_items (GListModel *items,
   counts->n_items = g_list_model_get_n_items (items);
   counts->n_done = 0;
   counts->n_failed = 0;
+  counts->no_space = NULL;
 
   for (guint i = 0; i < counts->n_items; i++)
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+      const GError *error = qr_restore_item_get_error (item);
 
       switch (qr_restore_item_get_state (item))
         {
@@ -63,6 +84,8 @@ count_items (GListModel *items,
 
         case QR_RESTORE_STATE_FAILED:
           counts->n_failed++;
+          if (counts->no_space == NULL && is_no_space (error))
+            counts->no_space = error;
           break;
 
         case QR_RESTORE_STATE_WAITING:
@@ -81,19 +104,26 @@ set_status (QrPageDone *self,
             const char *title,
             const char *description)
 {
-  GtkWidget *widget = GTK_WIDGET (self->status_page);
+  GtkWidget *icon = GTK_WIDGET (self->status_icon);
 
   /* Our own classes: libadwaita's .warning and .error would colour the
    * text as well as the icon. */
-  gtk_widget_remove_css_class (widget, "result-success");
-  gtk_widget_remove_css_class (widget, "result-warning");
-  gtk_widget_remove_css_class (widget, "result-error");
-  gtk_widget_add_css_class (widget, css_class);
+  gtk_widget_remove_css_class (icon, "result-success");
+  gtk_widget_remove_css_class (icon, "result-warning");
+  gtk_widget_remove_css_class (icon, "result-error");
+  gtk_widget_add_css_class (icon, css_class);
 
-  adw_status_page_set_icon_name (self->status_page, icon_name);
-  adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
+  gtk_image_set_from_icon_name (self->status_icon, icon_name);
+  qr_heading_set_label (self->heading, title);
+  qr_heading_set_description (self->heading, description);
+  gtk_label_set_label (self->description_label, description);
   qr_page_set_title (QR_PAGE (self), title);
+}
+
+static char *
+dup_destination_path (QrRestore *restore)
+{
+  return g_file_get_parse_name (qr_restore_get_destination (restore));
 }
 
 static void
@@ -112,12 +142,44 @@ show_success (QrPageDone *self,
       return;
     }
 
-  path = g_file_get_parse_name (qr_restore_get_destination (restore));
+  path = dup_destination_path (restore);
   description = g_strdup_printf (_("Everything was checked and copied into “%s”. "
                                    "Open the files of a qube below."),
                                  path);
   set_status (self, "emblem-ok-symbolic", "result-success",
               _("Your Qubes Are Restored"), description);
+}
+
+/* The disk filled up: the engine stopped at once and removed what it had
+ * not finished, so the page can say that nothing half-written is left. */
+static void
+show_disk_full (QrPageDone   *self,
+                QrRestore    *restore,
+                const Counts *counts)
+{
+  g_autofree char *path = dup_destination_path (restore);
+  g_autofree char *description = NULL;
+
+  if (counts->n_done > 0)
+    /* Translators: two numbers of qubes, then a folder */
+    description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "%u of %u qube was restored into “%s” and is kept there. "
+                                                "The others were not restored, because the disk filled up; "
+                                                "their unfinished files were removed, so nothing half-written "
+                                                "is left. Free some space, then try again.",
+                                                "%u of %u qubes were restored into “%s” and are kept there. "
+                                                "The others were not restored, because the disk filled up; "
+                                                "their unfinished files were removed, so nothing half-written "
+                                                "is left. Free some space, then try again.",
+                                                counts->n_items),
+                                   counts->n_done, counts->n_items, path);
+  else
+    description = g_strdup (_("No qube was restored, because the disk filled up. The unfinished "
+                              "files were removed, so nothing half-written is left. Free some "
+                              "space or choose a folder on a larger disk, then try again."));
+
+  set_status (self, "dialog-error-symbolic", "result-error",
+              _("The Disk Is Full"), description);
 }
 
 static void
@@ -129,17 +191,24 @@ show_partial (QrPageDone   *self,
   gboolean verify_only = qr_restore_get_verify_only (restore);
 
   if (verify_only)
-    description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                "%u of %u qube is intact. The others are listed below with what to do.",
-                                                "%u of %u qubes are intact. The others are listed below with what to do.",
-                                                counts->n_items),
-                                   counts->n_done, counts->n_items);
+    {
+      description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "%u of %u qube is intact. The others are listed below with what to do.",
+                                                  "%u of %u qubes are intact. The others are listed below with what to do.",
+                                                  counts->n_items),
+                                     counts->n_done, counts->n_items);
+    }
   else
-    description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                "%u of %u qube was restored. The others are listed below with what to do.",
-                                                "%u of %u qubes were restored. The others are listed below with what to do.",
-                                                counts->n_items),
-                                   counts->n_done, counts->n_items);
+    {
+      g_autofree char *path = dup_destination_path (restore);
+
+      /* Translators: two numbers of qubes, then a folder */
+      description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "%u of %u qube was restored into “%s”. The others are listed below with what to do.",
+                                                  "%u of %u qubes were restored into “%s”. The others are listed below with what to do.",
+                                                  counts->n_items),
+                                     counts->n_done, counts->n_items, path);
+    }
 
   set_status (self, "dialog-warning-symbolic", "result-warning",
               verify_only ? _("Some Qubes Are Damaged") : _("Some Qubes Could Not Be Restored"),
@@ -167,10 +236,24 @@ create_row (gpointer item,
             gpointer user_data)
 {
   QrPageDone *self = user_data;
+  GtkWidget *row = qr_result_row_new (QR_RESTORE_ITEM (item),
+                                      qr_restore_get_verify_only (self->restore),
+                                      self->mount_tracker);
 
-  return qr_result_row_new (QR_RESTORE_ITEM (item),
-                            qr_restore_get_verify_only (self->restore),
-                            self->mount_tracker);
+  qr_accessible_fix_names (row);
+  return row;
+}
+
+static void
+qr_page_done_shown (QrPage *page)
+{
+  QrPageDone *self = QR_PAGE_DONE (page);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+
+  /* Screen readers say the outcome: the heading's name and description. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->heading));
 }
 
 static void
@@ -178,12 +261,13 @@ qr_page_done_dispose (GObject *object)
 {
   QrPageDone *self = QR_PAGE_DONE (object);
 
-  /* The status page is the bin's own child: let AdwBin forget it before
-   * the template unparents it, or AdwBin would unparent it again. */
+  /* The scrolled window is the bin's own child: let AdwBin forget it
+   * before the template unparents it, or AdwBin would unparent it again. */
   adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), QR_TYPE_PAGE_DONE);
 
   g_clear_object (&self->restore);
+  g_clear_object (&self->results);
   g_clear_object (&self->mount_tracker);
 
   G_OBJECT_CLASS (qr_page_done_parent_class)->dispose (object);
@@ -194,22 +278,31 @@ qr_page_done_class_init (QrPageDoneClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  QrPageClass *page_class = QR_PAGE_CLASS (klass);
 
   object_class->dispose = qr_page_done_dispose;
 
+  page_class->shown = qr_page_done_shown;
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-page-done.ui");
-  gtk_widget_class_bind_template_child (widget_class, QrPageDone, status_page);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, scrolled_window);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, heading);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, description_label);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, error_view);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, result_list);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, retry_button);
 
   g_type_ensure (QR_TYPE_ERROR_VIEW);
+  g_type_ensure (QR_TYPE_HEADING);
 }
 
 static void
 qr_page_done_init (QrPageDone *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
 
   /* The window gives its own, so that it can eject on closing. */
   self->mount_tracker = qr_mount_tracker_new ();
@@ -221,34 +314,47 @@ qr_page_done_new (void)
   return g_object_new (QR_TYPE_PAGE_DONE, NULL);
 }
 
-/* @error is what the whole run ended with, or NULL. An error that no
- * failed qube accounts for (a backup-wide problem) is shown on its own. */
+/* @results are the qubes to report: those of @restore, after those that
+ * earlier restores put into the same folder. @error is what the whole run
+ * ended with, or NULL. An error that no failed qube accounts for (a
+ * backup-wide problem) is shown on its own, and so is a full disk, which
+ * stopped every qube that was not finished. */
 void
 qr_page_done_set_result (QrPageDone   *self,
                          QrRestore    *restore,
+                         GListModel   *results,
                          const GError *error)
 {
-  GListModel *items;
   Counts counts;
+  const GError *shown_error;
 
   g_return_if_fail (QR_IS_PAGE_DONE (self));
   g_return_if_fail (QR_IS_RESTORE (restore));
+  g_return_if_fail (G_IS_LIST_MODEL (results));
 
-  items = qr_restore_get_items (restore);
-  count_items (items, &counts);
+  count_items (results, &counts);
+  if (counts.no_space == NULL && is_no_space (error))
+    counts.no_space = error;
 
   self->succeeded = error == NULL && counts.n_items > 0 && counts.n_done == counts.n_items;
+  self->disk_full = counts.no_space != NULL;
 
   if (self->succeeded)
     show_success (self, restore);
+  else if (self->disk_full && !qr_restore_get_verify_only (restore))
+    show_disk_full (self, restore, &counts);
   else if (counts.n_done > 0)
     show_partial (self, restore, &counts);
   else
     show_failure (self, restore);
 
-  qr_error_view_set_error (self->error_view, counts.n_failed == 0 ? error : NULL);
+  shown_error = self->disk_full ? counts.no_space : counts.n_failed == 0 ? error : NULL;
+  qr_error_view_set_error (self->error_view, shown_error);
+  gtk_widget_set_visible (self->retry_button, !self->succeeded);
+
   g_set_object (&self->restore, restore);
-  gtk_list_box_bind_model (self->result_list, items, create_row, self, NULL);
+  g_set_object (&self->results, results);
+  gtk_list_box_bind_model (self->result_list, results, create_row, self, NULL);
 }
 
 const char *
@@ -256,7 +362,15 @@ qr_page_done_get_summary_title (QrPageDone *self)
 {
   g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
 
-  return adw_status_page_get_title (self->status_page);
+  return qr_heading_get_label (self->heading);
+}
+
+const char *
+qr_page_done_get_summary (QrPageDone *self)
+{
+  g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
+
+  return gtk_label_get_label (self->description_label);
 }
 
 /* What mounts the restored images for "Open Files" and remembers them.
@@ -285,4 +399,13 @@ qr_page_done_get_succeeded (QrPageDone *self)
   g_return_val_if_fail (QR_IS_PAGE_DONE (self), FALSE);
 
   return self->succeeded;
+}
+
+/* Whether the run stopped because the destination disk filled up. */
+gboolean
+qr_page_done_get_disk_full (QrPageDone *self)
+{
+  g_return_val_if_fail (QR_IS_PAGE_DONE (self), FALSE);
+
+  return self->disk_full;
 }

@@ -20,9 +20,12 @@ G_DECLARE_FINAL_TYPE (QrPageDone, qr_page_done, QR, PAGE_DONE, QrPage)
 GtkWidget      *qr_page_done_new               (void);
 void            qr_page_done_set_result        (QrPageDone     *self,
                                                 QrRestore      *restore,
+                                                GListModel     *results,
                                                 const GError   *error);
 const char     *qr_page_done_get_summary_title (QrPageDone     *self);
+const char     *qr_page_done_get_summary       (QrPageDone     *self);
 gboolean        qr_page_done_get_succeeded     (QrPageDone     *self);
+gboolean        qr_page_done_get_disk_full     (QrPageDone     *self);
 void            qr_page_done_set_mount_tracker (QrPageDone     *self,
                                                 QrMountTracker *tracker);
 QrMountTracker *qr_page_done_get_mount_tracker (QrPageDone     *self);

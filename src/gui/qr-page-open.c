@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "qr-accessible.h"
 #include "qr-error-view.h"
 #include "qr-page-open.h"
 
@@ -20,6 +21,7 @@ struct _QrPageOpen
   QrPage       parent_instance;
 
   /* Template children */
+  GtkWidget   *choose_button;
   GtkWidget   *opening_box;
   QrErrorView *error_view;
 
@@ -46,8 +48,12 @@ open_cb (GObject      *object,
   backup = qr_backup_open_finish (result, &error);
   if (backup == NULL)
     {
+      /* The focus goes to the error, so that screen readers say it. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        qr_error_view_set_error (self->error_view, error);
+        {
+          qr_error_view_set_error (self->error_view, error);
+          gtk_widget_grab_focus (GTK_WIDGET (self->error_view));
+        }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -89,6 +95,17 @@ qr_page_open_apply_finish (QrPage        *page,
 }
 
 static void
+qr_page_open_shown (QrPage *page)
+{
+  QrPageOpen *self = QR_PAGE_OPEN (page);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->error_view)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->error_view));
+  else
+    gtk_widget_grab_focus (self->choose_button);
+}
+
+static void
 qr_page_open_dispose (GObject *object)
 {
   QrPageOpen *self = QR_PAGE_OPEN (object);
@@ -110,11 +127,13 @@ qr_page_open_class_init (QrPageOpenClass *klass)
 
   object_class->dispose = qr_page_open_dispose;
 
+  page_class->shown = qr_page_open_shown;
   page_class->apply_async = qr_page_open_apply_async;
   page_class->apply_finish = qr_page_open_apply_finish;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-page-open.ui");
+  gtk_widget_class_bind_template_child (widget_class, QrPageOpen, choose_button);
   gtk_widget_class_bind_template_child (widget_class, QrPageOpen, opening_box);
   gtk_widget_class_bind_template_child (widget_class, QrPageOpen, error_view);
 
@@ -125,6 +144,7 @@ static void
 qr_page_open_init (QrPageOpen *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  qr_accessible_fix_names (GTK_WIDGET (self));
   qr_page_set_can_go_back (QR_PAGE (self), FALSE);
 }
 

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "qr-error.h"
+#include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-page-unlock.h"
 
@@ -23,7 +24,9 @@ struct _QrPageUnlock
 
   /* Template children */
   AdwStatusPage *status_page;
+  GtkWidget     *passphrase_box;
   GtkEditable   *entry;
+  GtkLabel      *privacy_label;
   GtkWidget     *checking_box;
   QrErrorView   *error_view;
 
@@ -43,13 +46,101 @@ wipe_passphrase (char *passphrase)
   g_free (passphrase);
 }
 
+static gboolean
+is_unlocked (QrPageUnlock *self)
+{
+  return self->backup != NULL && qr_backup_get_unlocked (self->backup);
+}
+
 static void
 update_complete (QrPageUnlock *self)
 {
   const char *text = gtk_editable_get_text (self->entry);
 
   qr_page_set_complete (QR_PAGE (self),
-                        self->backup != NULL && !self->checking && text[0] != '\0');
+                        is_unlocked (self) ||
+                        (self->backup != NULL && !self->checking && text[0] != '\0'));
+}
+
+static char *
+describe_backup (QrBackup *backup)
+{
+  g_autofree char *basename = g_file_get_basename (qr_backup_get_file (backup));
+  g_autofree char *size = g_format_size (qr_backup_get_size (backup));
+
+  if (qr_backup_get_unlocked (backup))
+    /* Translators: the first %s is the backup's file name, the second its size */
+    return g_strdup_printf (_("“%s” (%s) is unlocked. Continue to choose what to restore."),
+                            basename, size);
+
+  /* Translators: the first %s is the backup's file name, the second its size */
+  return g_strdup_printf (_("“%s” (%s) is a Qubes OS backup. Type the passphrase that was "
+                            "chosen when it was made."),
+                          basename, size);
+}
+
+/* Coming back from the qubes, the backup is still unlocked: the page says
+ * so and moves on without asking for the passphrase again. */
+static void
+update_unlocked (QrPageUnlock *self)
+{
+  gboolean unlocked = is_unlocked (self);
+  g_autofree char *description = NULL;
+
+  if (self->backup != NULL)
+    description = describe_backup (self->backup);
+
+  adw_status_page_set_description (self->status_page, description);
+  adw_status_page_set_title (self->status_page,
+                             unlocked ? _("Your Backup Is Unlocked")
+                                      : _("Your Backup Is Ready to Unlock"));
+  gtk_widget_set_visible (self->passphrase_box, !unlocked);
+  qr_page_set_next_label (QR_PAGE (self), unlocked ? _("_Continue") : _("_Unlock"));
+  update_complete (self);
+}
+
+/* A wrong passphrase marks the entry invalid and says why in its
+ * description; the focus stays in it for the next try, and screen readers
+ * speak a change of the focused entry's description. */
+static void
+show_error (QrPageUnlock *self,
+            const GError *error)
+{
+  g_autofree char *description = NULL;
+  QrErrorText text;
+
+  qr_error_view_set_error (self->error_view, error);
+
+  /* Without an error, the entry is described by what the page says
+   * around it, since the focus goes straight to it. */
+  if (error == NULL)
+    {
+      const char *page_text = adw_status_page_get_description (self->status_page);
+
+      description = g_strdup_printf ("%s %s", page_text != NULL ? page_text : "",
+                                     gtk_label_get_label (self->privacy_label));
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (self->entry), GTK_ACCESSIBLE_STATE_INVALID);
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (self->entry),
+                                      GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->privacy_label, NULL,
+                                      -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->entry),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, g_strstrip (description),
+                                      -1);
+      return;
+    }
+
+  qr_error_text_lookup (error, &text);
+  description = g_strdup_printf ("%s. %s", text.title, text.body);
+
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->entry),
+                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE,
+                               -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->entry),
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_view, NULL,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->entry),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
 }
 
 static void
@@ -93,7 +184,7 @@ unlock_cb (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          qr_error_view_set_error (self->error_view, error);
+          show_error (self, error);
 
           /* Ready for another try without reaching for the mouse. */
           gtk_widget_grab_focus (GTK_WIDGET (self->entry));
@@ -105,6 +196,7 @@ unlock_cb (GObject      *object,
     }
 
   gtk_editable_set_text (self->entry, "");
+  update_unlocked (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -121,7 +213,7 @@ qr_page_unlock_apply_async (QrPage              *page,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qr_page_unlock_apply_async);
 
-  if (qr_backup_get_unlocked (self->backup))
+  if (is_unlocked (self))
     {
       g_task_return_boolean (task, TRUE);
       return;
@@ -130,7 +222,7 @@ qr_page_unlock_apply_async (QrPage              *page,
   passphrase = g_strdup (gtk_editable_get_text (self->entry));
   g_task_set_task_data (task, passphrase, (GDestroyNotify) wipe_passphrase);
 
-  qr_error_view_set_error (self->error_view, NULL);
+  show_error (self, NULL);
   set_checking (self, TRUE);
 
   qr_backup_unlock_async (self->backup, passphrase, NULL, cancellable,
@@ -152,7 +244,12 @@ qr_page_unlock_shown (QrPage *page)
 {
   QrPageUnlock *self = QR_PAGE_UNLOCK (page);
 
-  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+  update_unlocked (self);
+
+  /* An unlocked backup has nothing to type: the window's Continue button
+   * takes the focus. */
+  if (!is_unlocked (self))
+    gtk_widget_grab_focus (GTK_WIDGET (self->entry));
 }
 
 static void
@@ -186,7 +283,9 @@ qr_page_unlock_class_init (QrPageUnlockClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-page-unlock.ui");
   gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, status_page);
+  gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, passphrase_box);
   gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, entry);
+  gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, privacy_label);
   gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, checking_box);
   gtk_widget_class_bind_template_child (widget_class, QrPageUnlock, error_view);
   gtk_widget_class_bind_template_callback (widget_class, entry_changed_cb);
@@ -215,37 +314,19 @@ qr_page_unlock_get_backup (QrPageUnlock *self)
   return self->backup;
 }
 
-static char *
-describe_backup (QrBackup *backup)
-{
-  g_autofree char *basename = g_file_get_basename (qr_backup_get_file (backup));
-  g_autofree char *size = g_format_size (qr_backup_get_size (backup));
-
-  /* Translators: the first %s is the backup's file name, the second its size */
-  return g_strdup_printf (_("“%s” (%s) is a Qubes OS backup. Type the passphrase that was "
-                            "chosen when it was made."),
-                          basename, size);
-}
-
 void
 qr_page_unlock_set_backup (QrPageUnlock *self,
                            QrBackup     *backup)
 {
-  g_autofree char *description = NULL;
-
   g_return_if_fail (QR_IS_PAGE_UNLOCK (self));
   g_return_if_fail (!backup || QR_IS_BACKUP (backup));
 
   if (!g_set_object (&self->backup, backup))
     return;
 
-  if (backup != NULL)
-    description = describe_backup (backup);
-
-  adw_status_page_set_description (self->status_page, description);
   gtk_editable_set_text (self->entry, "");
-  qr_error_view_set_error (self->error_view, NULL);
-  update_complete (self);
+  update_unlocked (self);
+  show_error (self, NULL);
 }
 
 const char *

@@ -495,7 +495,6 @@ static void
 show_failed (QrResultRow *self)
 {
   const GError *error = qr_restore_item_get_error (self->item);
-  const char *topic;
   QrErrorText text;
 
   set_state_icon (self, "dialog-error-symbolic", "error");
@@ -514,9 +513,8 @@ show_failed (QrResultRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->details_expander), TRUE);
 
   /* The help opens at what this failure means; an empty topic at the top. */
-  topic = qr_help_window_topic_for_error (error);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
-                                    topic != NULL ? topic : "");
+                                    text.help_topic != NULL ? text.help_topic : "");
   gtk_widget_set_visible (GTK_WIDGET (self->help_button), TRUE);
 }
 

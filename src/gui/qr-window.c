@@ -9,71 +9,30 @@
 
 #include <glib/gi18n.h>
 
+#include "qr-accessible.h"
 #include "qr-application.h"
-#include "qr-confirm.h"
-#include "qr-eject-dialog.h"
-#include "qr-page-choose.h"
-#include "qr-page-done.h"
-#include "qr-page-open.h"
-#include "qr-page-restore.h"
-#include "qr-page-unlock.h"
-#include "qr-window.h"
-
-/* The wizard. Pages say what they need through their properties; the
- * window moves between them, hands each one what the previous produced,
- * and runs the restore itself, because the restore outlives its page. */
-struct _QrWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  /* Template children */
-  GtkButton            *back_button;
-  GtkButton            *next_button;
-  AdwWindowTitle       *window_title;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *stack;
-  QrPageOpen           *open_page;
-  QrPageUnlock         *unlock_page;
-  QrPageChoose         *choose_page;
-  QrPageRestore        *restore_page;
-  QrPageDone           *done_page;
-
-  /* Owned */
-  GSettings            *settings;
-  GCancellable         *cancellable;
-  QrRestore            *restore;
-  GCancellable         *restore_cancellable;
-  QrMountTracker       *mount_tracker;
-
-  /* State */
-  guint                 inhibit_cookie;
-  gboolean              applying;
-  gboolean              close_asked;
-  gboolean              close_after_cancel;
-  gboolean              asking_eject;
-  gboolean              eject_answered;
-};
+#include "qr-window-private.h"
 
 G_DEFINE_FINAL_TYPE (QrWindow, qr_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static QrPage *
-visible_page (QrWindow *self)
+QrPage *
+_qr_window_visible_page (QrWindow *self)
 {
   return QR_PAGE (gtk_stack_get_visible_child (self->stack));
 }
 
-static gboolean
-is_running (QrWindow *self)
+gboolean
+_qr_window_is_running (QrWindow *self)
 {
   return self->restore_cancellable != NULL;
 }
 
-static void
-update_actions (QrWindow *self)
+void
+_qr_window_update_actions (QrWindow *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  QrPage *page = visible_page (self);
-  gboolean running = is_running (self);
+  QrPage *page = _qr_window_visible_page (self);
+  gboolean running = _qr_window_is_running (self);
   gboolean complete = qr_page_get_complete (page);
 
   gtk_widget_action_set_enabled (widget, "win.go-back",
@@ -84,37 +43,52 @@ update_actions (QrWindow *self)
   gtk_widget_action_set_enabled (widget, "win.verify-backup",
                                  page == QR_PAGE (self->choose_page) && complete && !running);
   gtk_widget_action_set_enabled (widget, "win.cancel-restore", running);
+  gtk_widget_action_set_enabled (widget, "win.retry-restore",
+                                 !running && !self->applying && _qr_window_can_retry (self));
 }
 
 /* One place for everything in the header bar that depends on the page. */
-static void
-update_navigation (QrWindow *self)
+void
+_qr_window_update_navigation (QrWindow *self)
 {
-  QrPage *page = visible_page (self);
+  QrPage *page = _qr_window_visible_page (self);
   const char *next_label = qr_page_get_next_label (page);
 
-  adw_window_title_set_title (self->window_title, qr_page_get_title (page));
+  /* The window list and screen readers name the window after the page. */
+  gtk_window_set_title (GTK_WINDOW (self), qr_page_get_title (page));
   gtk_widget_set_visible (GTK_WIDGET (self->back_button),
-                          qr_page_get_can_go_back (page) && !is_running (self));
+                          qr_page_get_can_go_back (page) && !_qr_window_is_running (self));
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), next_label != NULL);
 
   if (next_label != NULL)
-    gtk_button_set_label (self->next_button, next_label);
+    {
+      gtk_button_set_label (self->next_button, next_label);
+      qr_accessible_fix_names (GTK_WIDGET (self->next_button));
+    }
 
-  update_actions (self);
+  _qr_window_update_actions (self);
 }
 
-static void
-show_page (QrWindow *self,
-           QrPage   *page)
+void
+_qr_window_show_page (QrWindow *self,
+                      QrPage   *page)
 {
+  GtkWidget *focus;
+
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
-  update_navigation (self);
+  _qr_window_update_navigation (self);
+
+  /* Each page puts the focus where its work starts; one with nothing to
+   * do there leaves it to the forward button. */
   qr_page_shown (page);
+  focus = gtk_root_get_focus (GTK_ROOT (self));
+  if ((focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (page))) &&
+      gtk_widget_get_visible (GTK_WIDGET (self->next_button)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
 }
 
-static void
-reset_cancellable (QrWindow *self)
+void
+_qr_window_reset_cancellable (QrWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -122,278 +96,11 @@ reset_cancellable (QrWindow *self)
   self->applying = FALSE;
 }
 
-static void
-add_toast (QrWindow   *self,
-           const char *title)
+void
+_qr_window_add_toast (QrWindow   *self,
+                      const char *title)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
-}
-
-static void
-save_last_destination (QrWindow *self)
-{
-  g_autofree char *path = NULL;
-
-  if (self->settings == NULL)
-    return;
-
-  path = g_file_get_path (qr_page_choose_get_parent_folder (self->choose_page));
-  if (path != NULL)
-    g_settings_set_string (self->settings, "last-destination", path);
-}
-
-static void
-restore_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  QrRestore *restore = QR_RESTORE (object);
-  g_autoptr(QrWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = qr_restore_run_finish (restore, result, &error);
-
-  g_clear_object (&self->restore_cancellable);
-  if (self->inhibit_cookie != 0)
-    {
-      gtk_application_uninhibit (gtk_window_get_application (GTK_WINDOW (self)),
-                                 self->inhibit_cookie);
-      self->inhibit_cookie = 0;
-    }
-
-  if (self->close_after_cancel)
-    {
-      gtk_window_destroy (GTK_WINDOW (self));
-      return;
-    }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      show_page (self, QR_PAGE (self->choose_page));
-      add_toast (self, qr_restore_get_verify_only (restore)
-                         ? _("The check was stopped")
-                         : _("The restore was stopped and its unfinished files removed"));
-      return;
-    }
-
-  qr_page_done_set_result (self->done_page, restore, ok ? NULL : error);
-  show_page (self, QR_PAGE (self->done_page));
-}
-
-static void
-start_restore (QrWindow *self,
-               gboolean  verify_only)
-{
-  g_autoptr(GPtrArray) selection = qr_page_choose_dup_selection (self->choose_page);
-  QrBackup *backup = qr_page_choose_get_backup (self->choose_page);
-  GFile *destination = NULL;
-  g_autoptr(QrRestore) restore = NULL;
-
-  if (!verify_only)
-    {
-      destination = qr_page_choose_get_destination (self->choose_page);
-      save_last_destination (self);
-    }
-
-  restore = qr_restore_new (backup, destination);
-  for (guint i = 0; i < selection->len; i++)
-    qr_restore_select (restore, g_ptr_array_index (selection, i));
-
-  g_set_object (&self->restore, restore);
-  self->restore_cancellable = g_cancellable_new ();
-
-  qr_page_restore_set_restore (self->restore_page, restore);
-  show_page (self, QR_PAGE (self->restore_page));
-
-  self->inhibit_cookie =
-    gtk_application_inhibit (gtk_window_get_application (GTK_WINDOW (self)),
-                             GTK_WINDOW (self),
-                             GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_LOGOUT,
-                             verify_only ? _("Checking a backup") : _("Restoring a backup"));
-
-  qr_restore_run_async (restore, self->restore_cancellable, restore_cb, g_object_ref (self));
-}
-
-/* What comes after a page once it has applied. */
-static void
-advance (QrWindow *self,
-         QrPage   *page)
-{
-  if (page == QR_PAGE (self->open_page))
-    {
-      qr_page_unlock_set_backup (self->unlock_page, qr_page_open_get_backup (self->open_page));
-      show_page (self, QR_PAGE (self->unlock_page));
-    }
-  else if (page == QR_PAGE (self->unlock_page))
-    {
-      qr_page_choose_set_backup (self->choose_page, qr_page_unlock_get_backup (self->unlock_page));
-      show_page (self, QR_PAGE (self->choose_page));
-    }
-  else if (page == QR_PAGE (self->choose_page))
-    {
-      start_restore (self, FALSE);
-    }
-}
-
-static void
-apply_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  QrPage *page = QR_PAGE (object);
-  g_autoptr(QrWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = qr_page_apply_finish (page, result, &error);
-
-  /* Going back while a page applied cancels it and moves on without us. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self->applying = FALSE;
-
-  /* A page that refuses has said why in place. */
-  if (!ok || page != visible_page (self))
-    {
-      update_navigation (self);
-      return;
-    }
-
-  advance (self, page);
-}
-
-static void
-go_next_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  QrWindow *self = QR_WINDOW (widget);
-  QrPage *page = visible_page (self);
-
-  if (self->applying || !qr_page_get_complete (page))
-    return;
-
-  self->applying = TRUE;
-  update_actions (self);
-
-  qr_page_apply_async (page, self->cancellable, apply_cb, g_object_ref (self));
-}
-
-static void
-go_back_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
-{
-  QrWindow *self = QR_WINDOW (widget);
-  QrPage *page = visible_page (self);
-
-  if (!qr_page_get_can_go_back (page) || is_running (self))
-    return;
-
-  reset_cancellable (self);
-
-  if (page == QR_PAGE (self->done_page))
-    show_page (self, QR_PAGE (self->choose_page));
-  else
-    show_page (self, QR_PAGE (self->open_page));
-}
-
-static void
-verify_backup_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  QrWindow *self = QR_WINDOW (widget);
-
-  if (visible_page (self) != QR_PAGE (self->choose_page) || is_running (self))
-    return;
-
-  start_restore (self, TRUE);
-}
-
-static void
-confirm_cancel_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(QrWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!qr_confirm_finish (result, &error) || !is_running (self))
-    return;
-
-  self->close_after_cancel = self->close_asked;
-  g_cancellable_cancel (self->restore_cancellable);
-}
-
-static void
-confirm_cancel (QrWindow *self,
-                gboolean  close_after)
-{
-  gboolean verify_only = qr_restore_get_verify_only (self->restore);
-
-  self->close_asked = close_after;
-  qr_confirm_async (GTK_WINDOW (self),
-                    verify_only ? _("Stop Checking?") : _("Stop Restoring?"),
-                    verify_only
-                      ? _("The check is not finished. You can start it again later.")
-                      : _("Files that are not finished will be removed. Qubes that are "
-                          "already restored are kept. You can restore again later."),
-                    verify_only ? _("_Keep Checking") : _("_Keep Restoring"),
-                    _("_Stop"),
-                    self->restore_cancellable,
-                    confirm_cancel_cb,
-                    g_object_ref (self));
-}
-
-static void
-cancel_restore_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *param)
-{
-  QrWindow *self = QR_WINDOW (widget);
-
-  if (is_running (self))
-    confirm_cancel (self, FALSE);
-}
-
-static void
-file_chooser_response_cb (QrWindow             *self,
-                          int                   response,
-                          GtkFileChooserNative *native)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-
-      if (file != NULL)
-        qr_window_open_file (self, file);
-    }
-
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
-  g_object_unref (native);
-}
-
-static void
-choose_file_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  QrWindow *self = QR_WINDOW (widget);
-  GtkFileChooserNative *native;
-
-  native = gtk_file_chooser_native_new (_("Choose a Qubes Backup"),
-                                        GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        _("_Open"),
-                                        _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-
-  g_signal_connect_object (native, "response",
-                           G_CALLBACK (file_chooser_response_cb), self, G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
 static gboolean
@@ -405,7 +112,7 @@ drop_cb (QrWindow      *self,
 {
   GFile *file = NULL;
 
-  if (is_running (self))
+  if (_qr_window_is_running (self))
     return FALSE;
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
@@ -432,8 +139,8 @@ page_changed_cb (QrWindow   *self,
                  GParamSpec *pspec,
                  QrPage     *page)
 {
-  if (page == visible_page (self))
-    update_navigation (self);
+  if (page == _qr_window_visible_page (self))
+    _qr_window_update_navigation (self);
 }
 
 static void
@@ -497,9 +204,9 @@ qr_window_close_request (GtkWindow *window)
 {
   QrWindow *self = QR_WINDOW (window);
 
-  if (is_running (self))
+  if (_qr_window_is_running (self))
     {
-      confirm_cancel (self, TRUE);
+      _qr_window_confirm_cancel (self, TRUE);
       return TRUE;
     }
 
@@ -518,6 +225,17 @@ qr_window_close_request (GtkWindow *window)
   save_window_state (self);
 
   return GTK_WINDOW_CLASS (qr_window_parent_class)->close_request (window);
+}
+
+/* Keyboard users see where the focus is from the start, on the first
+ * row or button, not only after GTK has seen them press Tab; GTK hides it
+ * whenever a window is mapped. */
+static void
+qr_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (qr_window_parent_class)->map (widget);
+
+  gtk_window_set_focus_visible (GTK_WINDOW (widget), TRUE);
 }
 
 static void
@@ -540,22 +258,6 @@ qr_window_dispose (GObject *object)
 }
 
 static void
-qr_window_class_actions_init (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
-  gtk_widget_class_install_action (widget_class, "win.go-next", NULL, go_next_action);
-  gtk_widget_class_install_action (widget_class, "win.choose-file", NULL, choose_file_action);
-  gtk_widget_class_install_action (widget_class, "win.verify-backup", NULL, verify_backup_action);
-  gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL,
-                                   cancel_restore_action);
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
-                                       "win.go-back", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
-                                       "win.choose-file", NULL);
-}
-
-static void
 qr_window_class_init (QrWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -564,13 +266,14 @@ qr_window_class_init (QrWindowClass *klass)
 
   object_class->dispose = qr_window_dispose;
 
+  widget_class->map = qr_window_map;
+
   window_class->close_request = qr_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/qubesrescue/QubesRescue/ui/qr-window.ui");
   gtk_widget_class_bind_template_child (widget_class, QrWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, next_button);
-  gtk_widget_class_bind_template_child (widget_class, QrWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, open_page);
@@ -579,7 +282,7 @@ qr_window_class_init (QrWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrWindow, restore_page);
   gtk_widget_class_bind_template_child (widget_class, QrWindow, done_page);
 
-  qr_window_class_actions_init (widget_class);
+  _qr_window_class_actions_init (widget_class);
 
   g_type_ensure (QR_TYPE_PAGE_OPEN);
   g_type_ensure (QR_TYPE_PAGE_UNLOCK);
@@ -618,8 +321,10 @@ qr_window_init (QrWindow *self)
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 
+  qr_accessible_fix_names (GTK_WIDGET (self));
+
   load_settings (self);
-  update_navigation (self);
+  _qr_window_show_page (self, QR_PAGE (self->open_page));
 }
 
 QrWindow *
@@ -641,15 +346,15 @@ qr_window_open_file (QrWindow *self,
   g_return_if_fail (QR_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  if (is_running (self))
+  if (_qr_window_is_running (self))
     {
-      add_toast (self, _("Finish or stop the current restore first"));
+      _qr_window_add_toast (self, _("Finish or stop the current restore first"));
       return;
     }
 
-  reset_cancellable (self);
+  _qr_window_reset_cancellable (self);
   qr_page_open_set_file (self->open_page, file);
-  show_page (self, QR_PAGE (self->open_page));
+  _qr_window_show_page (self, QR_PAGE (self->open_page));
   gtk_widget_activate_action (GTK_WIDGET (self), "win.go-next", NULL);
 }
 
@@ -675,5 +380,5 @@ qr_window_get_busy (QrWindow *self)
 {
   g_return_val_if_fail (QR_IS_WINDOW (self), FALSE);
 
-  return self->applying || is_running (self);
+  return self->applying || _qr_window_is_running (self);
 }

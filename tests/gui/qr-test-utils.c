@@ -9,8 +9,11 @@
 
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <string.h>
 
 #include "qr-application.h"
+#include "qr-page-choose.h"
+#include "qr-page-done.h"
 #include "qr-page-unlock.h"
 #include "qr-test-utils.h"
 
@@ -120,6 +123,38 @@ qr_test_make_backup (const char         *dir,
   return g_steal_pointer (&path);
 }
 
+/* Copies the backup at @source to @path as a copy that stopped before the
+ * first member whose name starts with @member_prefix (like "vm14/"): the
+ * qubes from there on are listed in it but have no data. */
+void
+qr_test_copy_truncated (const char *source,
+                        const char *path,
+                        const char *member_prefix)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  g_file_get_contents (source, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  /* Every tar member, and the pax header GNU tar writes before it (named
+   * "vm14/PaxHeaders/..."), starts at a 512-byte block with its name. */
+  for (gsize offset = 0; offset + 512 <= length; offset += 512)
+    {
+      g_autofree char *name = g_strndup (contents + offset, 100);
+
+      if (g_str_has_prefix (name, member_prefix))
+        {
+          g_file_set_contents (path, contents, offset, &error);
+          g_assert_no_error (error);
+          return;
+        }
+    }
+
+  g_error ("No member %s in %s", member_prefix, source);
+}
+
 /* One application for the whole test program, registered without a bus
  * name so that tests never meet a running instance. */
 GtkApplication *
@@ -139,6 +174,28 @@ qr_test_get_application (void)
   return application;
 }
 
+static gboolean
+is_drawn (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *stack = NULL;
+
+  if (QR_IS_WINDOW (widget))
+    stack = qr_test_find_child (widget, QR_TYPE_WINDOW, "stack");
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 &&
+         (stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack)));
+}
+
+/* Waits until @widget is on the screen with its size, and a page change
+ * in it has finished. */
+void
+qr_test_wait_for_drawn (GtkWidget *widget)
+{
+  if (!qr_test_wait_until (is_drawn, widget, 10))
+    g_error ("%s was not drawn", G_OBJECT_TYPE_NAME (widget));
+}
+
 QrWindow *
 qr_test_new_window (int width,
                     int height)
@@ -147,9 +204,50 @@ qr_test_new_window (int width,
 
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_present (GTK_WINDOW (window));
-  qr_test_settle (100);
+  qr_test_wait_for_drawn (GTK_WIDGET (window));
 
   return window;
+}
+
+void
+qr_test_fixture_set_up (QrTestFixture *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("qr-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->window = qr_test_new_window (1000, 700);
+  g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Closes every window the case opened and waits until the wizard is gone
+ * for good: whatever it still ran has let go of it, so nothing it owned
+ * writes into the folder while it is removed. */
+void
+qr_test_fixture_tear_down (QrTestFixture *fixture,
+                           gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
+
+      gtk_window_destroy (window);
+    }
+
+  if (!qr_test_wait_until (is_null, &fixture->window, QR_TEST_TIMEOUT_SECONDS))
+    g_error ("The wizard window was never freed");
+
+  qr_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
 }
 
 static gboolean
@@ -178,7 +276,8 @@ qr_test_wait_until (QrTestCondition condition,
   return !timed_out;
 }
 
-/* Lets GTK lay out and draw for a moment. */
+/* Lets time pass, for pictures meant to show what a person sees after
+ * a moment; never a way to wait for something in a test. */
 void
 qr_test_settle (guint msec)
 {
@@ -285,4 +384,220 @@ qr_test_find_dialog (void)
     }
 
   return NULL;
+}
+
+static GtkWidget *
+find_button_labelled (GtkWidget  *root,
+                      const char *label)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_labelled (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* What a click on @button does, at once: gtk_widget_activate() would
+ * show the button pressed and click it only a moment later. */
+void
+qr_test_click (GtkWidget *button)
+{
+  g_assert_true (GTK_IS_BUTTON (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_get_mapped (button));
+
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/* Answers @dialog as a click on the button of @response does: the dialog
+ * closes too, which adw_message_dialog_response() alone does not do. */
+void
+qr_test_respond (AdwMessageDialog *dialog,
+                 const char       *response)
+{
+  const char *label = adw_message_dialog_get_response_label (dialog, response);
+  GtkWidget *button;
+
+  qr_test_wait_for_drawn (GTK_WIDGET (dialog));
+  button = find_button_labelled (GTK_WIDGET (dialog), label);
+
+  g_assert_nonnull (button);
+  qr_test_click (button);
+}
+
+/* Makes the wizard restore into a new folder inside @dir. */
+void
+qr_test_choose_parent (QrWindow   *window,
+                       const char *dir)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  GtkWidget *choose = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_CHOOSE, NULL);
+
+  qr_page_choose_set_parent_folder (QR_PAGE_CHOOSE (choose), folder);
+}
+
+/* The row of qube @name on the Done page, or NULL. */
+QrResultRow *
+qr_test_find_result_row (QrWindow   *window,
+                         const char *name)
+{
+  GtkWidget *list = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_DONE, "result_list");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      QrRestoreItem *item = qr_result_row_get_item (QR_RESULT_ROW (child));
+
+      if (g_strcmp0 (qr_qube_get_name (qr_restore_item_get_qube (item)), name) == 0)
+        return QR_RESULT_ROW (child);
+    }
+
+  return NULL;
+}
+
+/* The row of qube @name on the Choose page, or NULL. */
+QrQubeRow *
+qr_test_find_qube_row (QrWindow   *window,
+                       const char *name)
+{
+  GtkWidget *list = qr_test_find_child (GTK_WIDGET (window), QR_TYPE_PAGE_CHOOSE, "qube_list");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (g_strcmp0 (qr_qube_get_name (qr_qube_row_get_qube (QR_QUBE_ROW (child))), name) == 0)
+        return QR_QUBE_ROW (child);
+    }
+
+  return NULL;
+}
+
+static char *
+sha256_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+/* What a restore of @backup must produce: relative path -> sha256, from
+ * the generator's manifest. */
+GHashTable *
+qr_test_load_sums (const char *backup)
+{
+  g_autofree char *manifest = g_strconcat (backup, ".json", NULL);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "gui", "manifest-sums.py", NULL);
+  const char *argv[] = { "python3", script, manifest, NULL };
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *sums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *space = strchr (lines[i], ' ');
+
+      if (space == NULL)
+        continue;
+
+      *space = '\0';
+      g_hash_table_insert (sums, g_strdup (space + 1), g_strdup (lines[i]));
+    }
+
+  g_assert_cmpuint (g_hash_table_size (sums), >, 0);
+  return sums;
+}
+
+/* Every file the generator put in @qube is in @destination, byte for byte. */
+guint
+qr_test_check_qube_files (GHashTable *sums,
+                          const char *destination,
+                          const char *qube)
+{
+  g_autofree char *prefix = g_strconcat (qube, "/", NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n_checked = 0;
+
+  g_hash_table_iter_init (&iter, sums);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *sum = NULL;
+
+      if (!g_str_has_prefix (key, prefix))
+        continue;
+
+      path = g_build_filename (destination, key, NULL);
+      sum = sha256_file (path);
+      g_assert_cmpstr (sum, ==, value);
+      n_checked++;
+    }
+
+  return n_checked;
+}
+
+/* Every regular file under @destination is complete: one the manifest
+ * lists, with the manifest's checksum. A partial file fails this. */
+guint
+qr_test_count_unverified_files (const char *destination,
+                                const char *relative,
+                                GHashTable *sums)
+{
+  g_autofree char *path = g_build_filename (destination, relative, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n_bad = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_relative = relative[0] != '\0'
+                                        ? g_build_filename (relative, name, NULL)
+                                        : g_strdup (name);
+      g_autofree char *child = g_build_filename (destination, child_relative, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        continue;
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          n_bad += qr_test_count_unverified_files (destination, child_relative, sums);
+        }
+      else
+        {
+          g_autofree char *sum = sha256_file (child);
+
+          if (g_strcmp0 (g_hash_table_lookup (sums, child_relative), sum) != 0)
+            {
+              g_test_message ("Unverified file left behind: %s", child);
+              n_bad++;
+            }
+        }
+    }
+
+  return n_bad;
 }

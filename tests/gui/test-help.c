@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qr-error.h"
+#include "qr-error-text.h"
 #include "qr-error-view.h"
 #include "qr-help-window.h"
 #include "qr-page-open.h"
@@ -21,51 +22,7 @@
 
 static char *small_backup;
 
-typedef struct
-{
-  char     *dir;
-  QrWindow *window;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("qr-help-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = qr_test_new_window (1000, 700);
-}
-
-/* Every window but the wizard: the help and About windows a case opened. */
-static void
-destroy_other_windows (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
-
-      if (QR_IS_HELP_WINDOW (window) || ADW_IS_ABOUT_WINDOW (window))
-        gtk_window_destroy (window);
-    }
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_autofree char *junk = g_build_filename (fixture->dir, "holiday-photos.tar", NULL);
-
-  destroy_other_windows ();
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  qr_test_settle (50);
-  g_unlink (junk);
-  g_rmdir (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef QrTestFixture Fixture;
 
 static gpointer
 find_toplevel (GType type)
@@ -112,12 +69,14 @@ help_window_shown (gpointer data)
 static QrHelpWindow *
 wait_for_help_window (void)
 {
+  QrHelpWindow *help;
+
   if (!qr_test_wait_until (help_window_shown, NULL, 10))
     g_error ("The help window did not open");
 
-  /* Let it lay out and scroll to its topic. */
-  qr_test_settle (200);
-  return find_toplevel (QR_TYPE_HELP_WINDOW);
+  help = find_toplevel (QR_TYPE_HELP_WINDOW);
+  qr_test_wait_for_drawn (GTK_WIDGET (help));
+  return help;
 }
 
 static GtkLabel *
@@ -234,6 +193,21 @@ strv_has (char       **strv,
   return strv != NULL && g_strv_contains ((const char * const *) strv, str);
 }
 
+static gboolean
+scrolled_to_top (gpointer data)
+{
+  GtkWidget *scrolled = qr_test_find_child (data, QR_TYPE_HELP_WINDOW, "scrolled_window");
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+  return gtk_adjustment_get_value (adjustment) == 0;
+}
+
+static gboolean
+is_laid_out (gpointer data)
+{
+  return gtk_widget_get_height (data) > 0;
+}
+
 static void
 test_from_menu (Fixture       *fixture,
                 gconstpointer  data)
@@ -273,6 +247,8 @@ test_from_menu (Fixture       *fixture,
                                                              QR_TYPE_HELP_WINDOW,
                                                              "passphrase_heading"));
   /* Opened from the menu, it starts at the top. */
+  g_assert_true (qr_test_wait_until (is_laid_out, heading, 10));
+  g_assert_true (qr_test_wait_until (scrolled_to_top, help, 10));
   g_assert_cmpfloat (heading_offset (help, GTK_WIDGET (heading)), >, 300);
 
   /* The manual procedure is there, selectable, in monospace. */
@@ -288,21 +264,11 @@ test_from_menu (Fixture       *fixture,
 
   /* Asking again brings back the same window rather than a second one. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.help", NULL);
-  qr_test_settle (100);
   g_assert_cmpuint (count_toplevels (QR_TYPE_HELP_WINDOW), ==, 1);
 
   /* And the wizard stays the window that backups open in. */
   g_assert_true (QR_IS_WINDOW (gtk_application_get_active_window (application)) ||
                  QR_IS_HELP_WINDOW (gtk_application_get_active_window (application)));
-}
-
-static gboolean
-scrolled_to_top (gpointer data)
-{
-  GtkWidget *scrolled = qr_test_find_child (data, QR_TYPE_HELP_WINDOW, "scrolled_window");
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-
-  return gtk_adjustment_get_value (adjustment) == 0;
 }
 
 static void
@@ -411,7 +377,6 @@ test_about (Fixture       *fixture,
   AdwAboutWindow *about;
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "app.about", NULL);
-  qr_test_settle (100);
   about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_nonnull (about);
 
@@ -500,8 +465,10 @@ test_wrong_passphrase (Fixture       *fixture,
   g_assert_nonnull (find_label (GTK_WIDGET (help), PASSPHRASE_HEADING));
 }
 
+/* The one table of error words: every code the engine raises has its own
+ * title and body, and the help topic that says more. */
 static void
-test_topic_for_error (void)
+test_error_table (void)
 {
   const struct {
     GQuark      domain;
@@ -512,26 +479,51 @@ test_topic_for_error (void)
     { 0, QR_ERROR_DAMAGED, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_TRUNCATED, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_NOT_A_BACKUP, QR_HELP_TOPIC_DAMAGED },
+    { 0, QR_ERROR_IO, QR_HELP_TOPIC_DAMAGED },
     { 0, QR_ERROR_NEEDS_MEMORY, QR_HELP_TOPIC_SPACE },
     { 0, QR_ERROR_NO_SPACE, QR_HELP_TOPIC_SPACE },
     { 0, QR_ERROR_UNSUPPORTED_VERSION, QR_HELP_TOPIC_MANUAL },
+    { 0, QR_ERROR_EXISTS, QR_HELP_TOPIC_PROGRAM },
+    { 0, QR_ERROR_UDISKS_UNAVAILABLE, QR_HELP_TOPIC_FILES },
     { 0, QR_ERROR_NOT_AUTHORIZED, QR_HELP_TOPIC_FILES },
-    { 0, QR_ERROR_FAILED, NULL },
+    { 0, QR_ERROR_NO_FILESYSTEM, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_UNSUPPORTED_FILESYSTEM, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_BUSY, QR_HELP_TOPIC_FILES },
   };
+  g_autoptr(GError) failed = g_error_new_literal (QR_ERROR, QR_ERROR_FAILED, "test");
+  QrErrorText fallback;
+
+  qr_error_text_lookup (failed, &fallback);
+  g_assert_cmpstr (fallback.title, ==, "Something went wrong");
+  g_assert_null (fallback.help_topic);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = g_error_new_literal (QR_ERROR, cases[i].code, "test");
+      QrErrorText text;
 
-      g_assert_cmpstr (qr_help_window_topic_for_error (error), ==, cases[i].topic);
+      qr_error_text_lookup (error, &text);
+      g_assert_cmpstr (text.title, !=, fallback.title);
+      g_assert_cmpstr (text.body, !=, "");
+      g_assert_cmpstr (text.help_topic, ==, cases[i].topic);
+
+      /* The wizard never sends anyone to a terminal. */
+      g_assert_null (strstr (text.body, "sudo"));
     }
 
+  /* GIO's own errors that the engine can pass on. */
   {
     g_autoptr(GError) full = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "full");
     g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "other");
+    QrErrorText text;
 
-    g_assert_cmpstr (qr_help_window_topic_for_error (full), ==, QR_HELP_TOPIC_SPACE);
-    g_assert_null (qr_help_window_topic_for_error (other));
+    qr_error_text_lookup (full, &text);
+    g_assert_cmpstr (text.title, ==, "Not enough disk space");
+    g_assert_cmpstr (text.help_topic, ==, QR_HELP_TOPIC_SPACE);
+
+    qr_error_text_lookup (other, &text);
+    g_assert_cmpstr (text.title, ==, fallback.title);
+    g_assert_null (text.help_topic);
   }
 }
 
@@ -543,7 +535,7 @@ test_new_destroy (void)
   g_object_ref (help);
   gtk_window_present (GTK_WINDOW (help));
   qr_help_window_show_topic (QR_HELP_WINDOW (help), QR_HELP_TOPIC_FILES);
-  qr_test_settle (100);
+  qr_test_wait_for_drawn (help);
 
   gtk_window_destroy (GTK_WINDOW (help));
   g_assert_finalize_object (help);
@@ -564,25 +556,25 @@ main (int   argc,
   qr_test_get_application ();
 
   g_test_add_func ("/qr/help/new-destroy", test_new_destroy);
-  g_test_add_func ("/qr/help/topic-for-error", test_topic_for_error);
+  g_test_add_func ("/qr/help/error-table", test_error_table);
   g_test_add ("/qr/help/from-menu", Fixture, NULL,
-              fixture_set_up, test_from_menu, fixture_tear_down);
+              qr_test_fixture_set_up, test_from_menu, qr_test_fixture_tear_down);
   g_test_add ("/qr/help/topic", Fixture, NULL,
-              fixture_set_up, test_topic, fixture_tear_down);
+              qr_test_fixture_set_up, test_topic, qr_test_fixture_tear_down);
   g_test_add ("/qr/help/copy", Fixture, NULL,
-              fixture_set_up, test_copy, fixture_tear_down);
+              qr_test_fixture_set_up, test_copy, qr_test_fixture_tear_down);
   g_test_add ("/qr/help/narrow", Fixture, NULL,
-              fixture_set_up, test_narrow, fixture_tear_down);
+              qr_test_fixture_set_up, test_narrow, qr_test_fixture_tear_down);
   g_test_add ("/qr/help/about", Fixture, NULL,
-              fixture_set_up, test_about, fixture_tear_down);
+              qr_test_fixture_set_up, test_about, qr_test_fixture_tear_down);
   g_test_add ("/qr/help/not-a-backup", Fixture, NULL,
-              fixture_set_up, test_not_a_backup, fixture_tear_down);
+              qr_test_fixture_set_up, test_not_a_backup, qr_test_fixture_tear_down);
 
   fixture_dir = g_dir_make_tmp ("qr-help-fixtures-XXXXXX", &error);
   g_assert_no_error (error);
   small_backup = qr_test_make_backup (fixture_dir, "small-backup", small_args);
   g_test_add ("/qr/help/wrong-passphrase", Fixture, NULL,
-              fixture_set_up, test_wrong_passphrase, fixture_tear_down);
+              qr_test_fixture_set_up, test_wrong_passphrase, qr_test_fixture_tear_down);
 
   ret = g_test_run ();
 

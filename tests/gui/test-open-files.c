@@ -270,6 +270,8 @@ restore (Fixture    *fixture,
                                                QR_TYPE_PAGE_CHOOSE, NULL));
   qr_page_choose_set_parent_folder (choose, folder);
   fixture->destination = g_file_get_path (qr_page_choose_get_destination (choose));
+  /* Templates are not chosen by default; these cases open theirs too. */
+  gtk_widget_activate_action (GTK_WIDGET (choose), "choose.select-all", NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-next", NULL);
   qr_test_wait_for_page (fixture->window, "done");

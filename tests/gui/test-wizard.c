@@ -16,6 +16,7 @@
 #include "qr-page-choose.h"
 #include "qr-page-done.h"
 #include "qr-page-open.h"
+#include "qr-page-restore.h"
 #include "qr-page-unlock.h"
 #include "qr-qube-row.h"
 #include "qr-result-row.h"
@@ -26,202 +27,13 @@ static char *fixture_dir;
 static char *small_backup;
 static char *full_backup;
 
-typedef struct
-{
-  char     *dir;
-  QrWindow *window;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("qr-gui-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->window = qr_test_new_window (1000, 700);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  qr_test_settle (50);
-  qr_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef QrTestFixture Fixture;
 
 static gpointer
 find_page (Fixture *fixture,
            GType    type)
 {
   return qr_test_find_child (GTK_WIDGET (fixture->window), type, NULL);
-}
-
-static void
-choose_destination (Fixture *fixture)
-{
-  g_autoptr(GFile) folder = g_file_new_for_path (fixture->dir);
-
-  qr_page_choose_set_parent_folder (find_page (fixture, QR_TYPE_PAGE_CHOOSE), folder);
-}
-
-static char *
-sha256_file (const char *path)
-{
-  g_autofree char *contents = NULL;
-  gsize length;
-  g_autoptr(GError) error = NULL;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
-}
-
-/* What a restore of @backup must produce: relative path -> sha256, from
- * the generator's manifest. */
-static GHashTable *
-load_sums (const char *backup)
-{
-  g_autofree char *manifest = g_strconcat (backup, ".json", NULL);
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "gui", "manifest-sums.py", NULL);
-  const char *argv[] = { "python3", script, manifest, NULL };
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GError) error = NULL;
-  GHashTable *sums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
-                NULL, NULL, &out, NULL, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-
-  lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *space = strchr (lines[i], ' ');
-
-      if (space == NULL)
-        continue;
-
-      *space = '\0';
-      g_hash_table_insert (sums, g_strdup (space + 1), g_strdup (lines[i]));
-    }
-
-  g_assert_cmpuint (g_hash_table_size (sums), >, 0);
-  return sums;
-}
-
-/* Every file the generator put in @qube is in @destination, byte for byte. */
-static guint
-check_qube_files (GHashTable *sums,
-                  const char *destination,
-                  const char *qube)
-{
-  g_autofree char *prefix = g_strconcat (qube, "/", NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-  guint n_checked = 0;
-
-  g_hash_table_iter_init (&iter, sums);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_autofree char *path = NULL;
-      g_autofree char *sum = NULL;
-
-      if (!g_str_has_prefix (key, prefix))
-        continue;
-
-      path = g_build_filename (destination, key, NULL);
-      sum = sha256_file (path);
-      g_assert_cmpstr (sum, ==, value);
-      n_checked++;
-    }
-
-  return n_checked;
-}
-
-static QrResultRow *
-find_result_row (Fixture    *fixture,
-                 const char *name)
-{
-  GtkWidget *list = qr_test_find_child (GTK_WIDGET (fixture->window),
-                                        QR_TYPE_PAGE_DONE, "result_list");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      QrRestoreItem *item = qr_result_row_get_item (QR_RESULT_ROW (child));
-
-      if (g_strcmp0 (qr_qube_get_name (qr_restore_item_get_qube (item)), name) == 0)
-        return QR_RESULT_ROW (child);
-    }
-
-  return NULL;
-}
-
-static QrQubeRow *
-find_qube_row (Fixture    *fixture,
-               const char *name)
-{
-  GtkWidget *list = qr_test_find_child (GTK_WIDGET (fixture->window),
-                                        QR_TYPE_PAGE_CHOOSE, "qube_list");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (g_strcmp0 (qr_qube_get_name (qr_qube_row_get_qube (QR_QUBE_ROW (child))), name) == 0)
-        return QR_QUBE_ROW (child);
-    }
-
-  return NULL;
-}
-
-/* Every regular file under @destination is complete: one the manifest
- * lists, with the manifest's checksum. A partial file fails this. */
-static guint
-count_unverified_files (const char *destination,
-                        const char *relative,
-                        GHashTable *sums)
-{
-  g_autofree char *path = g_build_filename (destination, relative, NULL);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  guint n_bad = 0;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_relative = relative[0] != '\0'
-                                        ? g_build_filename (relative, name, NULL)
-                                        : g_strdup (name);
-      g_autofree char *child = g_build_filename (destination, child_relative, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        continue;
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        {
-          n_bad += count_unverified_files (destination, child_relative, sums);
-        }
-      else
-        {
-          g_autofree char *sum = sha256_file (child);
-
-          if (g_strcmp0 (g_hash_table_lookup (sums, child_relative), sum) != 0)
-            {
-              g_test_message ("Unverified file left behind: %s", child);
-              n_bad++;
-            }
-        }
-    }
-
-  return n_bad;
 }
 
 static void
@@ -288,11 +100,56 @@ test_wrong_then_right_passphrase (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
 }
 
+typedef struct
+{
+  QrPageRestore *page;
+  guint          n_checked;
+} BarWatch;
+
+/* The bar counts writing, not only reading: while a qube is not finished
+ * a tenth of its share is still to come, so it never sits near 100 %
+ * while qubes are being written. */
+static void
+fraction_cb (GtkProgressBar *bar,
+             GParamSpec     *pspec,
+             BarWatch       *watch)
+{
+  QrRestore *restore = qr_page_restore_get_restore (watch->page);
+  GListModel *items;
+  QrBackup *backup;
+  guint64 total = 0;
+  guint64 unfinished = 0;
+
+  if (restore == NULL)
+    return;
+
+  items = qr_restore_get_items (restore);
+  if (g_list_model_get_n_items (items) == 0)
+    return;
+
+  backup = qr_restore_get_backup (restore);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+      guint64 size = qr_backup_get_stored_size (backup, qr_restore_item_get_qube (item));
+      QrRestoreState state = qr_restore_item_get_state (item);
+
+      total += size;
+      if (state != QR_RESTORE_STATE_DONE && state != QR_RESTORE_STATE_FAILED)
+        unfinished += size;
+    }
+
+  g_assert_cmpuint (total, >, 0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (bar), <=,
+                     1.0 - 0.1 * unfinished / total + 1e-9);
+  watch->n_checked++;
+}
+
 static void
 test_restore_selected (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(GHashTable) sums = load_sums (full_backup);
+  g_autoptr(GHashTable) sums = qr_test_load_sums (full_backup);
   QrPageChoose *choose = find_page (fixture, QR_TYPE_PAGE_CHOOSE);
   QrPageDone *done = find_page (fixture, QR_TYPE_PAGE_DONE);
   g_autoptr(GPtrArray) selection = NULL;
@@ -300,17 +157,35 @@ test_restore_selected (Fixture       *fixture,
   g_autofree char *vault = NULL;
   const char *restored[] = { "work", "debian-12", "dom0-home" };
   QrQubeRow *vault_row;
+  QrQubeRow *template_row;
+  BarWatch watch = { find_page (fixture, QR_TYPE_PAGE_RESTORE), 0 };
+  GtkWidget *bar;
+  gulong handler;
   guint n_checked = 0;
 
   qr_test_open_and_unlock (fixture->window, full_backup);
-  choose_destination (fixture);
+  qr_test_choose_parent (fixture->window, fixture->dir);
 
   /* Qubes not saved in the backup are listed but cannot be chosen. */
-  g_assert_false (qr_qube_row_get_available (find_qube_row (fixture, "sys-net")));
-  g_assert_false (qr_qube_row_get_selected (find_qube_row (fixture, "sys-net")));
+  g_assert_false (qr_qube_row_get_available (qr_test_find_qube_row (fixture->window, "sys-net")));
+  g_assert_false (qr_qube_row_get_selected (qr_test_find_qube_row (fixture->window, "sys-net")));
 
-  /* Deselect one qube the way a person does: activate its row. */
-  vault_row = find_qube_row (fixture, "vault");
+  /* What holds the user's files is chosen; a template is not, and says
+   * why. */
+  g_assert_true (qr_qube_row_get_selected (qr_test_find_qube_row (fixture->window, "work")));
+  g_assert_true (qr_qube_row_get_selected (qr_test_find_qube_row (fixture->window, "dom0")));
+  template_row = qr_test_find_qube_row (fixture->window, "debian-12");
+  g_assert_false (qr_qube_row_get_selected (template_row));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (template_row)),
+                            "programs, not your files; restore only if you need them"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (qr_test_find_qube_row (fixture->window,
+                                                                                         "work"))),
+                            "holds your files"));
+
+  /* Choose and leave out qubes the way a person does: activate the row. */
+  gtk_widget_activate (GTK_WIDGET (template_row));
+  g_assert_true (qr_qube_row_get_selected (template_row));
+  vault_row = qr_test_find_qube_row (fixture->window, "vault");
   g_assert_true (qr_qube_row_get_selected (vault_row));
   gtk_widget_activate (GTK_WIDGET (vault_row));
   g_assert_false (qr_qube_row_get_selected (vault_row));
@@ -320,14 +195,19 @@ test_restore_selected (Fixture       *fixture,
   destination = g_file_get_path (qr_page_choose_get_destination (choose));
   g_assert_true (g_str_has_prefix (destination, fixture->dir));
 
+  bar = qr_test_find_child (GTK_WIDGET (fixture->window), QR_TYPE_PAGE_RESTORE, "progress_bar");
+  handler = g_signal_connect (bar, "notify::fraction", G_CALLBACK (fraction_cb), &watch);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-next", NULL);
   qr_test_wait_for_page (fixture->window, "done");
+  g_signal_handler_disconnect (bar, handler);
+  g_assert_cmpuint (watch.n_checked, >, 0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)), ==, 1.0);
 
   g_assert_true (qr_page_done_get_succeeded (done));
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Your Qubes Are Restored");
 
   for (guint i = 0; i < G_N_ELEMENTS (restored); i++)
-    n_checked += check_qube_files (sums, destination, restored[i]);
+    n_checked += qr_test_check_qube_files (sums, destination, restored[i]);
 
   /* work: private.img, notes.txt, firewall.xml; debian-12: root.img and
    * private.img; dom0's home: at least one document. */
@@ -335,7 +215,7 @@ test_restore_selected (Fixture       *fixture,
 
   {
     g_autofree char *folder = g_build_filename (destination, "work", NULL);
-    QrResultRow *row = find_result_row (fixture, "work");
+    QrResultRow *row = qr_test_find_result_row (fixture->window, "work");
     g_autofree char *location = NULL;
 
     g_assert_nonnull (row);
@@ -358,7 +238,7 @@ test_restore_selected (Fixture       *fixture,
   /* The deselected qube was not restored. */
   vault = g_build_filename (destination, "vault", NULL);
   g_assert_false (g_file_test (vault, G_FILE_TEST_EXISTS));
-  g_assert_null (find_result_row (fixture, "vault"));
+  g_assert_null (qr_test_find_result_row (fixture->window, "vault"));
 }
 
 static void
@@ -369,7 +249,7 @@ test_verify_only (Fixture       *fixture,
   g_autoptr(GDir) dir = NULL;
 
   qr_test_open_and_unlock (fixture->window, small_backup);
-  choose_destination (fixture);
+  qr_test_choose_parent (fixture->window, fixture->dir);
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.verify-backup", NULL);
   qr_test_wait_for_page (fixture->window, "done");
@@ -395,6 +275,16 @@ restore_shown (gpointer data)
   return g_strcmp0 (qr_window_get_visible_page_name (data), "restore") == 0;
 }
 
+/* Some of the backup has been read and handed on to be written. */
+static gboolean
+restore_started_writing (gpointer data)
+{
+  GtkWidget *page = qr_test_find_child (data, QR_TYPE_PAGE_RESTORE, NULL);
+  QrRestore *restore = qr_page_restore_get_restore (QR_PAGE_RESTORE (page));
+
+  return restore != NULL && qr_restore_get_bytes_done (restore) > 0;
+}
+
 static void
 test_cancel (Fixture       *fixture,
              gconstpointer  data)
@@ -406,16 +296,27 @@ test_cancel (Fixture       *fixture,
   AdwMessageDialog *dialog;
 
   backup = qr_test_make_backup (fixture_dir, "slow-backup", args);
-  sums = load_sums (backup);
+  sums = qr_test_load_sums (backup);
 
   qr_test_open_and_unlock (fixture->window, backup);
-  choose_destination (fixture);
+  qr_test_choose_parent (fixture->window, fixture->dir);
   destination = g_file_get_path (qr_page_choose_get_destination (find_page (fixture,
                                                                             QR_TYPE_PAGE_CHOOSE)));
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-next", NULL);
   g_assert_true (qr_test_wait_until (restore_shown, fixture->window, 10));
-  qr_test_settle (300);
+  g_assert_true (qr_test_wait_until (restore_started_writing, fixture->window, 60));
+  g_assert_true (qr_window_get_busy (fixture->window));
+
+  /* Closing the window asks too, and says that it stops and closes;
+   * keeping on keeps the window. */
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, 10));
+  dialog = qr_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, QR_CONFIRM_RESPONSE_ACCEPT), ==,
+                   "_Stop and Close");
+  qr_test_respond (dialog, QR_CONFIRM_RESPONSE_CANCEL);
+  g_assert_null (qr_test_find_dialog ());
   g_assert_true (qr_window_get_busy (fixture->window));
 
   /* Cancel asks first; keeping on is the safe answer. */
@@ -424,13 +325,61 @@ test_cancel (Fixture       *fixture,
   dialog = qr_test_find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==,
                    QR_CONFIRM_RESPONSE_CANCEL);
-  adw_message_dialog_response (dialog, QR_CONFIRM_RESPONSE_ACCEPT);
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, QR_CONFIRM_RESPONSE_ACCEPT), ==,
+                   "_Stop");
+  qr_test_respond (dialog, QR_CONFIRM_RESPONSE_ACCEPT);
 
   qr_test_wait_for_page (fixture->window, "choose");
-  g_assert_cmpuint (count_unverified_files (destination, "", sums), ==, 0);
+  g_assert_cmpuint (qr_test_count_unverified_files (destination, "", sums), ==, 0);
 
   /* Back where the user chose, ready to try again. */
   g_assert_true (qr_page_get_complete (find_page (fixture, QR_TYPE_PAGE_CHOOSE)));
+}
+
+static GtkWindow *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+file_chooser_shown (gpointer data)
+{
+  return find_file_chooser () != NULL;
+}
+
+/* The file chooser shows Qubes backups first, and everything on asking. */
+static void
+test_file_filter (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  GtkFileChooser *chooser;
+  g_autoptr(GListModel) filters = NULL;
+  g_autoptr(GtkFileFilter) all = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.choose-file", NULL);
+  g_assert_true (qr_test_wait_until (file_chooser_shown, NULL, 10));
+  chooser = GTK_FILE_CHOOSER (find_file_chooser ());
+
+  g_assert_cmpstr (gtk_file_filter_get_name (gtk_file_chooser_get_filter (chooser)), ==,
+                   "Qubes Backups");
+  filters = gtk_file_chooser_get_filters (chooser);
+  g_assert_cmpuint (g_list_model_get_n_items (filters), ==, 2);
+  all = g_list_model_get_item (filters, 1);
+  g_assert_cmpstr (gtk_file_filter_get_name (all), ==, "All Files");
+
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  g_assert_null (find_file_chooser ());
 }
 
 static void
@@ -449,10 +398,10 @@ test_damaged (Fixture       *fixture,
   const char *title;
 
   backup = qr_test_make_backup (fixture->dir, "damaged-backup", args);
-  sums = load_sums (backup);
+  sums = qr_test_load_sums (backup);
 
   qr_test_open_and_unlock (fixture->window, backup);
-  choose_destination (fixture);
+  qr_test_choose_parent (fixture->window, fixture->dir);
   destination = g_file_get_path (qr_page_choose_get_destination (find_page (fixture,
                                                                             QR_TYPE_PAGE_CHOOSE)));
 
@@ -464,7 +413,7 @@ test_damaged (Fixture       *fixture,
   g_assert_cmpstr (title, ==, "The Qubes Could Not Be Restored");
   g_assert_null (strstr (title, "Are Restored"));
 
-  row = find_result_row (fixture, "work");
+  row = qr_test_find_result_row (fixture->window, "work");
   g_assert_nonnull (row);
   g_assert_cmpint (qr_restore_item_get_state (qr_result_row_get_item (row)), ==,
                    QR_RESTORE_STATE_FAILED);
@@ -478,7 +427,7 @@ test_damaged (Fixture       *fixture,
                                          NULL),
                    !=, "");
 
-  g_assert_cmpuint (count_unverified_files (destination, "", sums), ==, 0);
+  g_assert_cmpuint (qr_test_count_unverified_files (destination, "", sums), ==, 0);
 }
 
 int
@@ -499,17 +448,19 @@ main (int   argc,
   full_backup = qr_test_make_backup (fixture_dir, "full-backup", full_args);
 
   g_test_add ("/qr/wizard/not-a-backup", Fixture, NULL,
-              fixture_set_up, test_not_a_backup, fixture_tear_down);
+              qr_test_fixture_set_up, test_not_a_backup, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/wrong-then-right-passphrase", Fixture, NULL,
-              fixture_set_up, test_wrong_then_right_passphrase, fixture_tear_down);
+              qr_test_fixture_set_up, test_wrong_then_right_passphrase, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/restore-selected", Fixture, NULL,
-              fixture_set_up, test_restore_selected, fixture_tear_down);
+              qr_test_fixture_set_up, test_restore_selected, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/verify-only", Fixture, NULL,
-              fixture_set_up, test_verify_only, fixture_tear_down);
+              qr_test_fixture_set_up, test_verify_only, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/cancel", Fixture, NULL,
-              fixture_set_up, test_cancel, fixture_tear_down);
+              qr_test_fixture_set_up, test_cancel, qr_test_fixture_tear_down);
+  g_test_add ("/qr/wizard/file-filter", Fixture, NULL,
+              qr_test_fixture_set_up, test_file_filter, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/damaged", Fixture, NULL,
-              fixture_set_up, test_damaged, fixture_tear_down);
+              qr_test_fixture_set_up, test_damaged, qr_test_fixture_tear_down);
 
   ret = g_test_run ();
 
