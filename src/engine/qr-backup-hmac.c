@@ -69,6 +69,28 @@ read_expected (QrArchive   *archive,
   return qr_hmac_file_parse (data, len, member->name, error);
 }
 
+/* Whether the passphrase proves "qubes.xml.000" with any digest: then a
+ * header it does not prove was damaged. */
+static gboolean
+list_is_proven (QrArchive  *archive,
+                const char *passphrase)
+{
+  const QrArchiveMember *member = qr_archive_lookup (archive, QR_HEADER_HEADERLESS_FIRST_MEMBER);
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *found = NULL;
+  const guint8 *data;
+  gsize len;
+
+  if (member == NULL || (expected = read_expected (archive, member->name, NULL)) == NULL ||
+      (bytes = qr_archive_read_member (archive, member, MAX_QUBES_XML_STORED, NULL)) == NULL)
+    return FALSE;
+
+  data = g_bytes_get_data (bytes, &len);
+  found = qr_hmac_find_digest (data, len, expected, passphrase, strlen (passphrase), any_digests);
+  return found != NULL;
+}
+
 static void
 set_wrong_passphrase (GError **error)
 {
@@ -111,6 +133,15 @@ _qr_backup_hmac_check_header (QrArchive       *archive,
                      "checksum “%s”, but its own was made with “%s”. The backup was damaged or "
                      "tampered with."),
                    header->hmac_algorithm, found);
+      return FALSE;
+    }
+
+  if (list_is_proven (archive, passphrase))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("The backup header was changed after the backup was made: it does not "
+                     "match its checksum, although the passphrase is right. The backup was "
+                     "damaged or tampered with."));
       return FALSE;
     }
 
