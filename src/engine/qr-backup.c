@@ -273,6 +273,8 @@ open_folder (QrBackup      *self,
 
   g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
   qr_ledger_set_qubes (self->ledger, G_LIST_MODEL (self->qubes));
+  /* No keys to derive; a restore still asks the pool its size. */
+  self->pool = qr_kdf_pool_new (0, 0);
   self->unlocked = TRUE;
   return TRUE;
 }
