@@ -43,13 +43,16 @@ wipe_passphrase (char *passphrase)
   g_free (passphrase);
 }
 
+/* A backup of format 1, a folder, has no passphrase: it is unlocked as
+ * soon as it is opened. */
 static void
 update_complete (QrPageUnlock *self)
 {
   const char *text = gtk_editable_get_text (self->entry);
 
   qr_page_set_complete (QR_PAGE (self),
-                        self->backup != NULL && !self->checking && text[0] != '\0');
+                        (self->backup != NULL && qr_backup_get_unlocked (self->backup)) ||
+                        (self->backup != NULL && !self->checking && text[0] != '\0'));
 }
 
 static void
