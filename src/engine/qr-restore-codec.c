@@ -436,7 +436,7 @@ _qr_restore_codec_convert (GConverter         *converter,
       /* Every converter here takes what it is given or says why not. */
       if (bytes_read == 0 && bytes_written == 0 && result != G_CONVERTER_FINISHED)
         {
-          set_unpack_error (error, name, _("it stops making sense"));
+          set_unpack_error (error, name, _("the decoding went no further"));
           return FALSE;
         }
     }
