@@ -67,6 +67,8 @@ _qr_backup_folder_open (GFile   *file,
   else
     folder = g_object_ref (file);
 
+  /* The folder the user chose may be reached through a link; nothing
+   * inside it is. */
   path = g_file_get_path (folder);
   display = g_file_get_parse_name (folder);
   fd = path != NULL ? open (path, OPEN_DIR_FLAGS & ~O_NOFOLLOW) : -1;

@@ -260,6 +260,13 @@ static gboolean walk_entry (Walk        *walk,
                             guint        depth,
                             GError     **error);
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
 /* A folder's entries, in order of name. */
 static gboolean
 walk_folder (Walk        *walk,
@@ -282,6 +289,7 @@ walk_folder (Walk        *walk,
     if (!g_str_equal (child->d_name, ".") && !g_str_equal (child->d_name, ".."))
       g_ptr_array_add (names, g_strdup (child->d_name));
   closedir (dir);
+  g_ptr_array_sort (names, compare_names);
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -319,7 +327,8 @@ open_entry (int                 parent_fd,
   if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
     {
       close (fd);
-      set_read_error (error, EAGAIN, name);
+      g_set_error (error, QR_ERROR, QR_ERROR_IO,
+                   _("“%s” in the backup folder changed while it was being read."), name);
       return -1;
     }
 
