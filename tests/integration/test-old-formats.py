@@ -134,6 +134,8 @@ COMBINATIONS = [
       '--empty-trailing-chunk']),
     ('format 3, xz, links followed as R3.1 did',
      ['--format-version', '3', '--compression', 'xz', '--dereference']),
+    ('format 3, dom0 found by its parts, as R3.0-rc1 left it unlisted',
+     ['--format-version', '3', '--no-encryption', '--dom0-unlisted']),
     ('format 2, encrypted, tar volumes',
      ['--format-version', '2', '--compression', 'none', '--tape-length', '500']),
     ('format 2, encrypted and compressed by openssl enc -z',
@@ -158,6 +160,17 @@ COMBINATIONS = [
 
 def name_of(label):
     return ''.join(c if c.isalnum() else '-' for c in label)
+
+
+def made(label):
+    """The backup of the combination @label."""
+    return backup(name_of(label), *dict(COMBINATIONS)[label])
+
+
+V3 = 'format 3, encrypted, gzip, SHA512'
+V2 = 'format 2, encrypted and compressed by openssl enc -z'
+V2_HEADERLESS = 'format 2 without a header (R2-Beta3), encrypted'
+V1 = 'format 1, a folder'
 
 
 def restore_combination(label, args):
@@ -194,7 +207,7 @@ def restore_combination(label, args):
 # ---- selecting, and the formats' own ways ----
 
 def test_selective_format_3():
-    path, manifest = backup(name_of(COMBINATIONS[0][0]), *COMBINATIONS[0][1])
+    path, manifest = made(V3)
     dest = ws.path('selective-3')
     result = restore(path, dest, 'work', 'dom0')
     assert result.returncode == 0, result.stderr
@@ -203,7 +216,7 @@ def test_selective_format_3():
 
 
 def test_info_text():
-    path, _ = backup(name_of(COMBINATIONS[0][0]), *COMBINATIONS[0][1])
+    path, _ = made(V3)
     result = cli('info', path, '--passphrase-file', ws.passphrase_file)
     assert result.returncode == 0, result.stderr
     assert 'Format version:  3 (Qubes OS R2 to R3.2)' in result.stdout, result.stdout
@@ -211,7 +224,7 @@ def test_info_text():
     # Qube names of 31 characters keep the columns in line.
     assert 'personal-documents-archive-2016 AppVM' in result.stdout, result.stdout
 
-    folder, _ = backup(name_of(COMBINATIONS[-1][0]), *COMBINATIONS[-1][1])
+    folder, _ = made(V1)
     result = cli('info', folder)
     assert result.returncode == 0, result.stderr
     assert 'Format version:  1' in result.stdout and UNCHECKED in result.stdout, result.stdout
@@ -220,7 +233,7 @@ def test_info_text():
 def test_format_1_by_its_list():
     """The qubes.xml inside a format 1 folder opens the folder, without a
     passphrase; a folder without one is refused as a usage error."""
-    folder, manifest = backup(name_of(COMBINATIONS[-1][0]), *COMBINATIONS[-1][1])
+    folder, manifest = made(V1)
     dest = ws.path('by-list')
     result = cli('restore', os.path.join(folder, 'qubes.xml'), '--dest', dest, 'work')
     assert result.returncode == 0, result.stderr
@@ -235,7 +248,7 @@ def test_format_1_by_its_list():
 def test_format_1_never_follows_links():
     """A link in the backup folder is restored as the link it is: what it
     points to outside the folder is never read."""
-    folder, manifest = backup(name_of(COMBINATIONS[-1][0]), *COMBINATIONS[-1][1])
+    folder, manifest = made(V1)
     copy = ws.path('format-1-linked')
     # cp, not shutil, which would open the named pipe in dom0's home.
     subprocess.run(['cp', '-a', folder, copy], check=True)
@@ -252,7 +265,7 @@ def test_format_1_never_follows_links():
 
 
 def test_pipe_refused():
-    path, _ = backup(name_of(COMBINATIONS[0][0]), *COMBINATIONS[0][1])
+    path, _ = made(V3)
     dest = ws.path('from-pipe')
     # A real pipe: a file given as standard input is still a file.
     sender = subprocess.Popen(['cat', path], stdout=subprocess.PIPE)
@@ -290,11 +303,11 @@ def rebuild(path, name, transform):
 
 
 def v3():
-    return backup(name_of(COMBINATIONS[0][0]), *COMBINATIONS[0][1])
+    return made(V3)
 
 
 def v2():
-    return backup(name_of(COMBINATIONS[7][0]), *COMBINATIONS[7][1])
+    return made(V2)
 
 
 def assert_nothing_left(dest):
@@ -466,7 +479,7 @@ tests = [(label, restore_combination(label, args)) for label, args in COMBINATIO
     ('format 3: wrong passphrase', wrong_passphrase(v3)),
     ('format 2: wrong passphrase', wrong_passphrase(v2)),
     ('format 2 without a header: wrong passphrase',
-     wrong_passphrase(lambda: backup(name_of(COMBINATIONS[10][0]), *COMBINATIONS[10][1]))),
+     wrong_passphrase(lambda: made(V2_HEADERLESS))),
     ('format 3: flipped bit in a part', flipped_bit(v3, 'v3')),
     ('format 2: flipped bit in a part', flipped_bit(v2, 'v2')),
     ('flipped bit in the header', test_flipped_bit_in_header),
