@@ -8,6 +8,8 @@
 # Copyright 2026 The qubes-rescue authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -373,6 +375,24 @@ def test_flipped_bit_in_header():
     assert 'header' in result.stderr, result.stderr
 
 
+def test_header_digest_changed():
+    """A header whose own checksum was made with another digest than the
+    one it names is damaged, not proof of a wrong passphrase."""
+    path, _ = made('format 3, encrypted, bzip2, SHA256')
+
+    def rename_digest(members):
+        data = dict(members)
+        header = data['backup-header'].replace(b'hmac-algorithm=SHA256', b'hmac-algorithm=SHA512')
+        mac = hmac.new(qrtest.PASSPHRASE.encode(), header, hashlib.sha256).hexdigest()
+        data['backup-header'] = header
+        data['backup-header.hmac'] = ('(stdin)= ' + mac + '\n').encode()
+        return [(n, data[n]) for n, _ in members]
+    copy = rebuild(path, 'digest-changed', rename_digest)
+    result = cli('info', copy, '--passphrase-file', ws.passphrase_file)
+    assert result.returncode == DAMAGED, result
+    assert 'SHA512' in result.stderr and 'SHA256' in result.stderr, result.stderr
+
+
 def dropped(which, label, *names):
     def test():
         path, manifest = which()
@@ -483,6 +503,7 @@ tests = [(label, restore_combination(label, args)) for label, args in COMBINATIO
     ('format 3: flipped bit in a part', flipped_bit(v3, 'v3')),
     ('format 2: flipped bit in a part', flipped_bit(v2, 'v2')),
     ('flipped bit in the header', test_flipped_bit_in_header),
+    ('a header that names another digest than its own', test_header_digest_changed),
     ('format 3: a checksum file missing', dropped(v3, 'hmac-v3', 'vm5/private.img.000.hmac')),
     ('format 2: a checksum file missing', dropped(v2, 'hmac-v2', 'vm5/private.img.001.hmac')),
     ('format 3: the last part missing', test_last_part_missing),
