@@ -428,6 +428,17 @@ def test_parts_out_of_order():
     only_work_fails(copy, manifest, 'out-of-order', 'order')
 
 
+def test_checksum_out_of_place():
+    """A part's checksum must come right after the part."""
+    path, manifest = v3()
+
+    def move_to_end(members):
+        moved = [m for m in members if m[0] == 'vm5/private.img.001.hmac']
+        return [m for m in members if m[0] != 'vm5/private.img.001.hmac'] + moved
+    copy = rebuild(path, 'checksum-out-of-place', move_to_end)
+    only_work_fails(copy, manifest, 'checksum-out-of-place', 'checksum')
+
+
 def test_part_of_another_file():
     """Names are not proven in these formats: a part of another file, with
     its own valid checksum, under this file's name, must still fail."""
@@ -508,6 +519,7 @@ tests = [(label, restore_combination(label, args)) for label, args in COMBINATIO
     ('format 2: a checksum file missing', dropped(v2, 'hmac-v2', 'vm5/private.img.001.hmac')),
     ('format 3: the last part missing', test_last_part_missing),
     ('format 3: parts out of order', test_parts_out_of_order),
+    ('format 3: a checksum out of its place', test_checksum_out_of_place),
     ('format 3: a part of another file', test_part_of_another_file),
     ('format 3: cut short', test_truncated),
     ('format 2: a volume missing', test_format_2_volume_missing),
