@@ -39,8 +39,15 @@ check_named_file (const char  *path,
     }
   close (fd);
 
+  /* A backup of format 1 is a folder that holds qubes.xml; any other
+   * folder holds the backup file, if anything. */
   if (S_ISDIR (st.st_mode))
     {
+      g_autofree char *list = g_build_filename (path, "qubes.xml", NULL);
+
+      if (lstat (list, &st) == 0 && S_ISREG (st.st_mode))
+        return TRUE;
+
       g_set_error (error, QR_CLI_ERROR, QR_CLI_ERROR_NAMED_FILE,
                    _("“%s” is a folder. Choose the backup file inside it."), path);
       return FALSE;
@@ -102,6 +109,10 @@ qr_cli_open_unlocked (QrCliOptions  *options,
   if (backup == NULL)
     return NULL;
 
+  /* A backup of format 1 has no passphrase. */
+  if (qr_backup_get_unlocked (backup))
+    return g_steal_pointer (&backup);
+
   passphrase = qr_cli_passphrase_read (&options->passphrase, prompt, error);
   if (passphrase == NULL)
     return NULL;
@@ -116,6 +127,18 @@ qr_cli_open_unlocked (QrCliOptions  *options,
   qr_secure_free (passphrase);
 
   return unlocked ? g_steal_pointer (&backup) : NULL;
+}
+
+/* Format 1 has nothing that proves its files; the user hears so before
+ * they are used. */
+void
+qr_cli_print_unchecked (QrBackup *backup,
+                        FILE     *stream)
+{
+  if (qr_backup_get_version (backup) == 1)
+    fprintf (stream, "%s\n",
+             _("This old backup format has no integrity check: its files are restored as they "
+               "are, and damage in them cannot be found."));
 }
 
 void

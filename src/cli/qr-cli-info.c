@@ -59,18 +59,42 @@ print_qubes (QrBackup *backup)
     }
 }
 
+/* Which Qubes OS releases wrote each format. */
+static const char *
+format_writers (guint version)
+{
+  switch (version)
+    {
+    case 1:
+      return _("Qubes OS R1 or R2 beta");
+    case 2:
+      return _("Qubes OS R2");
+    case 3:
+      return _("Qubes OS R2 to R3.2");
+    case 4:
+    default:
+      return _("Qubes OS 4");
+    }
+}
+
 static void
 print_info (QrBackup *backup)
 {
   const QrHeader *header = qr_backup_get_header (backup);
   g_autofree char *size = g_format_size (qr_backup_get_size (backup));
 
-  g_print (_("Format version:  %u\n"), header->version);
-  g_print (_("Backup ID:       %s\n"), header->backup_id);
+  g_print (_("Format version:  %u (%s)\n"), header->version, format_writers (header->version));
+  /* Backups before format 4 had no ID. */
+  if (header->backup_id != NULL)
+    g_print (_("Backup ID:       %s\n"), header->backup_id);
   g_print (_("Compression:     %s\n"), header->compressed ? header->compression_filter : _("none"));
+  g_print (_("Encryption:      %s\n"), header->encrypted ? _("yes") : _("none"));
   /* A backup read from a pipe has no size to tell. */
   if (qr_backup_get_size (backup) > 0)
     g_print (_("Size:            %s\n"), size);
+  if (header->version == 1)
+    g_print ("\n%s\n", _("This old backup format has no integrity check: its files are restored "
+                          "as they are, and damage in them cannot be found."));
 
   if (!qr_backup_get_unlocked (backup))
     {

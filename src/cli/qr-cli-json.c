@@ -91,6 +91,10 @@ qr_cli_json_info (QrBackup *backup)
   json_builder_set_member_name (builder, "version");
   json_builder_add_int_value (builder, header->version);
   add_string_member (builder, "backup_id", header->backup_id);
+  json_builder_set_member_name (builder, "encrypted");
+  json_builder_add_boolean_value (builder, header->encrypted);
+  json_builder_set_member_name (builder, "integrity_check");
+  json_builder_add_boolean_value (builder, header->version > 1);
   json_builder_set_member_name (builder, "compressed");
   json_builder_add_boolean_value (builder, header->compressed);
   add_string_member (builder, "compression_filter",
@@ -217,6 +221,7 @@ add_item (JsonBuilder   *builder,
   GFile *location = qr_restore_item_get_location (item);
   g_autofree char *folder = location != NULL ? g_file_get_path (location) : NULL;
   g_auto(GStrv) files = qr_restore_item_dup_files (item);
+  g_auto(GStrv) notes = qr_restore_item_dup_notes (item);
   QrExitCode code = QR_EXIT_OK;
 
   if (qr_restore_item_get_state (item) != QR_RESTORE_STATE_DONE)
@@ -239,6 +244,11 @@ add_item (JsonBuilder   *builder,
   json_builder_end_array (builder);
 
   add_recovery (builder, qr_restore_item_get_reports (item));
+  json_builder_set_member_name (builder, "notes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; notes[i] != NULL; i++)
+    json_builder_add_string_value (builder, notes[i]);
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
 }
 

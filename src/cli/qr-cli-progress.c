@@ -196,28 +196,62 @@ progress_cb (QrRestore     *restore,
 }
 
 static void
+print_done (QrCliProgress *self,
+            QrRestoreItem *item)
+{
+  const char *name = qr_qube_get_name (qr_restore_item_get_qube (item));
+  g_autofree char *size = g_format_size (qr_restore_item_get_size (item));
+  g_autofree char *where = NULL;
+  g_auto(GStrv) notes = qr_restore_item_dup_notes (item);
+  gboolean checked = qr_backup_get_version (qr_restore_get_backup (self->restore)) > 1;
+
+  if (qr_restore_get_verify_only (self->restore) && checked)
+    g_print (_("%s: verified, %s, no damage found\n"), name, size);
+  else if (qr_restore_get_verify_only (self->restore))
+    g_print (_("%s: read, %s; it could not be checked for damage\n"), name, size);
+  else
+    {
+      where = g_file_get_path (qr_restore_item_get_location (item));
+      g_print (_("%s: restored to %s (%s)\n"), name, where, size);
+    }
+
+  /* What came back differently from the backup, or not at all. */
+  for (guint i = 0; notes[i] != NULL; i++)
+    g_print ("  %s\n", notes[i]);
+}
+
+static void
+print_partial (QrCliProgress *self,
+               QrRestoreItem *item)
+{
+  const char *name = qr_qube_get_name (qr_restore_item_get_qube (item));
+  const GError *error = qr_restore_item_get_error (item);
+  g_autofree char *where = NULL;
+
+  if (qr_restore_get_verify_only (self->restore))
+    {
+      g_print (_("%s: damaged: %s\n"), name, error->message);
+      return;
+    }
+
+  where = g_file_get_path (qr_restore_item_get_location (item));
+  g_print (_("%s: PARTLY recovered to %s: %s\n"), name, where, error->message);
+}
+
+static void
 item_state_cb (QrRestoreItem *item,
                GParamSpec    *pspec,
                QrCliProgress *self)
 {
   const char *name = qr_qube_get_name (qr_restore_item_get_qube (item));
   const GError *error = qr_restore_item_get_error (item);
-  g_autofree char *size = g_format_size (qr_restore_item_get_size (item));
-  g_autofree char *where = NULL;
 
   switch (qr_restore_item_get_state (item))
     {
     case QR_RESTORE_STATE_DONE:
       clear_line (self);
-      if (!self->print_results)
-        break;
-      if (qr_restore_get_verify_only (self->restore))
-        {
-          g_print (_("%s: verified, %s, no damage found\n"), name, size);
-          break;
-        }
-      where = g_file_get_path (qr_restore_item_get_location (item));
-      g_print (_("%s: restored to %s (%s)\n"), name, where, size);
+      if (self->print_results)
+        print_done (self, item);
       break;
 
     case QR_RESTORE_STATE_FAILED:
@@ -228,15 +262,8 @@ item_state_cb (QrRestoreItem *item,
 
     case QR_RESTORE_STATE_PARTIAL:
       clear_line (self);
-      if (!self->print_results)
-        break;
-      if (qr_restore_get_verify_only (self->restore))
-        g_print (_("%s: damaged: %s\n"), name, error->message);
-      else
-        {
-          where = g_file_get_path (qr_restore_item_get_location (item));
-          g_print (_("%s: PARTLY recovered to %s: %s\n"), name, where, error->message);
-        }
+      if (self->print_results)
+        print_partial (self, item);
       break;
 
     case QR_RESTORE_STATE_WAITING:

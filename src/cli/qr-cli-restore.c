@@ -144,6 +144,7 @@ restore_or_verify (QrCliOptions *options)
     return qr_cli_report_error (error);
 
   qr_cli_print_damage (backup, stderr);
+  qr_cli_print_unchecked (backup, stderr);
   if (options->dest != NULL)
     dest = g_file_new_for_commandline_arg (options->dest);
 

@@ -13,12 +13,15 @@
 #include "qr-error.h"
 #include "qr-extract.h"
 #include "qr-qubes-xml.h"
+#include "qr-restore-codec-scrypt.h"
+#include "qr-restore-codec-stream.h"
+#include "qr-restore-codec-volumes.h"
 #include "qr-scrypt-file.h"
 
-#define HEADER_MEMBER      "backup-header"
 #define HEADER_HMAC_MEMBER "backup-header.hmac"
 #define QUBES_XML_MEMBER   "qubes.xml.000.enc"
 #define QUBES_XML_CHUNK    "qubes.xml.000"
+#define QUBES_XML_FILE     "qubes.xml"
 
 /* The reference restore refuses a qubes.xml archive larger than this. */
 #define MAX_QUBES_XML_ARCHIVE (1024 * 1024 + QR_SCRYPT_OVERHEAD)
@@ -28,7 +31,12 @@ struct _QrBackup
   GObject     parent_instance;
 
   GFile      *file;
+  /* A backup file (formats 2 to 4), or the folder of format 1. */
   QrArchive  *archive;
+  int         folder_fd;
+  /* Read when opened; a backup without one (R2-Beta3, format 1) has the
+   * header it would have had. Before the unlock, R2-Beta3's is a guess
+   * from unproven bytes. */
   QrHeader   *header;
   GBytes     *header_bytes;
 
@@ -57,28 +65,30 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A backup file begins with its header; R2-Beta3's began with its list
+ * of qubes, and its first bytes tell, unproven, what it is. */
 static gboolean
-read_header (QrBackup  *self,
-             GError   **error)
+read_headerless (QrBackup               *self,
+                 const QrArchiveMember  *first,
+                 GError                **error)
 {
-  const QrArchiveMember *first = qr_archive_get_member (self->archive, 0);
+  guint8 start[16];
+  gsize len = MIN (first->size, sizeof start);
+
+  if (!qr_archive_read (self->archive, first, 0, start, len, error))
+    return FALSE;
+
+  self->header = qr_header_new_headerless (start, len, "SHA1");
+  return TRUE;
+}
+
+static gboolean
+read_header_member (QrBackup               *self,
+                    const QrArchiveMember  *first,
+                    GError                **error)
+{
   gsize len;
   const guint8 *data;
-
-  if (!g_str_equal (first->name, HEADER_MEMBER) || first->size > QR_HEADER_MAX_SIZE)
-    {
-      /* Parts of a backup after a damaged start: a backup, but damaged. */
-      if (qr_archive_get_n_damages (self->archive) > 0 &&
-          qr_archive_get_damage (self->archive, 0)->start == 0 &&
-          qr_archive_lookup (self->archive, QUBES_XML_MEMBER) != NULL)
-        g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
-                     _("The start of the backup file is damaged: its header cannot be read."));
-      else
-        g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
-                     _("This file is not a Qubes OS backup: it does not begin with a backup "
-                       "header."));
-      return FALSE;
-    }
 
   self->header_bytes = qr_archive_read_member (self->archive, first, QR_HEADER_MAX_SIZE, error);
   if (self->header_bytes == NULL)
@@ -86,20 +96,26 @@ read_header (QrBackup  *self,
 
   data = g_bytes_get_data (self->header_bytes, &len);
   self->header = qr_header_parse (data, len, error);
-  if (self->header == NULL)
-    return FALSE;
+  return self->header != NULL;
+}
 
-  if (self->header->version != 4)
+static gboolean
+check_version (QrBackup  *self,
+               GError   **error)
+{
+  /* A pipe is read once, and the unlock of formats 2 and 3 reads more of
+   * it than is kept. */
+  if (self->header->version < 4 && qr_archive_is_streaming (self->archive))
     {
       g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
                    _("This backup was made by Qubes OS 3.2 or older (format version %u), which "
-                     "this program cannot restore yet. Follow the emergency restore instructions "
-                     "for that version in the Qubes OS documentation."),
+                     "cannot be read from a pipe. Save it to a file first, then open that file."),
                    self->header->version);
       return FALSE;
     }
 
-  if (!self->header->encrypted || g_strcmp0 (self->header->hmac_algorithm, "scrypt") != 0)
+  if (self->header->version == 4 &&
+      (!self->header->encrypted || g_strcmp0 (self->header->hmac_algorithm, "scrypt") != 0))
     {
       g_set_error (error, QR_ERROR, QR_ERROR_UNSUPPORTED_VERSION,
                    _("This backup uses a kind of protection (%s) that this program cannot check."),
@@ -108,6 +124,43 @@ read_header (QrBackup  *self,
     }
 
   return TRUE;
+}
+
+static gboolean
+read_header (QrBackup  *self,
+             GError   **error)
+{
+  const QrArchiveMember *first = qr_archive_get_member (self->archive, 0);
+
+  if (g_str_equal (first->name, QR_BACKUP_HEADER_MEMBER) && first->size <= QR_HEADER_MAX_SIZE)
+    {
+      if (!read_header_member (self, first, error))
+        return FALSE;
+    }
+  else if (g_str_equal (first->name, QR_HEADER_HEADERLESS_FIRST_MEMBER))
+    {
+      if (!read_headerless (self, first, error))
+        return FALSE;
+    }
+  /* Parts of a backup after a damaged start: a backup, but damaged. */
+  else if (qr_archive_get_n_damages (self->archive) > 0 &&
+           qr_archive_get_damage (self->archive, 0)->start == 0 &&
+           (qr_archive_lookup (self->archive, QUBES_XML_MEMBER) != NULL ||
+            qr_archive_lookup (self->archive, QUBES_XML_CHUNK) != NULL))
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                   _("The start of the backup file is damaged: its header cannot be read."));
+      return FALSE;
+    }
+  else
+    {
+      g_set_error (error, QR_ERROR, QR_ERROR_NOT_A_BACKUP,
+                   _("This file is not a Qubes OS backup: it does not begin with a backup "
+                     "header."));
+      return FALSE;
+    }
+
+  return check_version (self, error);
 }
 
 static void
@@ -123,6 +176,8 @@ qr_backup_finalize (GObject *object)
   g_clear_pointer (&self->header_bytes, g_bytes_unref);
   g_clear_object (&self->ledger);
   g_clear_pointer (&self->passphrase, qr_secure_free);
+  if (self->folder_fd >= 0)
+    close (self->folder_fd);
 
   G_OBJECT_CLASS (qr_backup_parent_class)->finalize (object);
 }
@@ -175,26 +230,96 @@ static void
 qr_backup_init (QrBackup *self)
 {
   self->qubes = g_list_store_new (QR_TYPE_QUBE);
+  self->folder_fd = -1;
 }
 
+/* Format 1 needs no passphrase: its list of qubes is read at once, and
+ * what each qube's folder holds. */
+static gboolean
+open_folder (QrBackup      *self,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) qubes = NULL;
+
+  self->folder_fd = _qr_backup_folder_open (self->file, error);
+  if (self->folder_fd < 0)
+    return FALSE;
+
+  qubes = _qr_backup_folder_read_qubes (self->folder_fd, error);
+  if (qubes == NULL)
+    return FALSE;
+
+  self->ledger = _qr_backup_folder_new_ledger (self->folder_fd, qubes, cancellable, error);
+  if (self->ledger == NULL)
+    return FALSE;
+
+  self->header = g_new0 (QrHeader, 1);
+  self->header->version = 1;
+
+  /* qubes.xml says nothing of sizes: the copies themselves do. */
+  for (guint i = 0; i < qubes->len; i++)
+    {
+      QrQube *qube = g_ptr_array_index (qubes, i);
+      g_autoptr(GPtrArray) series = qr_ledger_list_series (self->ledger, qube);
+      guint64 size = 0;
+
+      for (guint j = 0; j < series->len; j++)
+        size += ((QrSeries *) g_ptr_array_index (series, j))->stored_size;
+
+      qr_qube_set_present (qube, qr_qube_get_included (qube) && series->len > 0);
+      qr_qube_set_backup_size (qube, size);
+    }
+
+  g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
+  qr_ledger_set_qubes (self->ledger, G_LIST_MODEL (self->qubes));
+  /* No keys to derive; a restore still asks the pool its size. */
+  self->pool = qr_kdf_pool_new (0, 0);
+  self->unlocked = TRUE;
+  return TRUE;
+}
+
+static gboolean
+open_file (QrBackup      *self,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  self->archive = qr_archive_open (self->file, cancellable, error);
+  if (self->archive == NULL || !read_header (self, error))
+    return FALSE;
+
+  self->ledger = qr_ledger_new (self->archive, self->header->version == 4
+                                               ? QR_LEDGER_NAMING_SCRYPT
+                                               : QR_LEDGER_NAMING_HMAC);
+  return TRUE;
+}
+
+/**
+ * qr_backup_open:
+ * @file: a backup file, or the folder of a format 1 backup (or the
+ *   qubes.xml in that folder)
+ *
+ * Returns: the backup, or %NULL with @error set
+ */
 QrBackup *
 qr_backup_open (GFile         *file,
                 GCancellable  *cancellable,
                 GError       **error)
 {
   g_autoptr(QrBackup) self = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (G_IS_FILE (file), NULL);
 
   self = g_object_new (QR_TYPE_BACKUP, NULL);
   self->file = g_object_ref (file);
-  self->archive = qr_archive_open (file, cancellable, error);
 
-  if (self->archive == NULL || !read_header (self, error))
-    return NULL;
+  if (_qr_backup_folder_is_candidate (file, cancellable))
+    ok = open_folder (self, cancellable, error);
+  else
+    ok = open_file (self, cancellable, error);
 
-  self->ledger = qr_ledger_new (self->archive);
-  return g_steal_pointer (&self);
+  return ok ? g_steal_pointer (&self) : NULL;
 }
 
 static void
@@ -254,12 +379,51 @@ qr_backup_get_header (QrBackup *self)
   return self->header;
 }
 
-guint64
-qr_backup_get_size (QrBackup *self)
+/**
+ * qr_backup_get_version:
+ *
+ * Returns: the backup's format: 1 (Qubes R1, R2-Beta1 and 2), 2 (R2),
+ *   3 (R2 updates to R3.2) or 4 (R4.0 and later)
+ */
+guint
+qr_backup_get_version (QrBackup *self)
 {
   g_return_val_if_fail (QR_IS_BACKUP (self), 0);
 
-  return qr_archive_get_size (self->archive);
+  return self->header->version;
+}
+
+/**
+ * qr_backup_get_size:
+ *
+ * Returns: the size of the backup file, or the bytes the files of a
+ *   format 1 backup take; 0 for a pipe
+ */
+guint64
+qr_backup_get_size (QrBackup *self)
+{
+  guint64 total = 0;
+  guint n;
+
+  g_return_val_if_fail (QR_IS_BACKUP (self), 0);
+
+  if (self->archive != NULL)
+    return qr_archive_get_size (self->archive);
+
+  n = qr_ledger_get_n_series (self->ledger);
+  for (guint i = 0; i < n; i++)
+    total += qr_ledger_get_series (self->ledger, i)->stored_size;
+
+  return total;
+}
+
+/* Whether the backup is read from a pipe, once, front to back. */
+gboolean
+qr_backup_is_streaming (QrBackup *self)
+{
+  g_return_val_if_fail (QR_IS_BACKUP (self), FALSE);
+
+  return self->archive != NULL && qr_archive_is_streaming (self->archive);
 }
 
 gboolean
@@ -272,16 +436,16 @@ qr_backup_get_unlocked (QrBackup *self)
 
 /* Why a member the unlock needs is not there: the disk could not read
  * it, the pipe brought it too late, or the file lacks it. */
-static void
-set_missing_error (QrBackup    *self,
-                   const char  *name,
-                   GError     **error)
+void
+_qr_backup_set_missing_error (QrArchive   *archive,
+                              const char  *name,
+                              GError     **error)
 {
-  guint n = qr_archive_get_n_damages (self->archive);
+  guint n = qr_archive_get_n_damages (archive);
 
   for (guint i = 0; i < n; i++)
     {
-      const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
+      const QrArchiveDamage *damage = qr_archive_get_damage (archive, i);
 
       if (damage->kind == QR_ARCHIVE_DAMAGE_UNREADABLE)
         {
@@ -294,7 +458,7 @@ set_missing_error (QrBackup    *self,
         }
     }
 
-  if (qr_archive_is_streaming (self->archive))
+  if (qr_archive_is_streaming (archive))
     g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
                  _("The backup's parts are not in the order the backup tool writes them: "
                    "“%s” is not among its first parts. The backup was damaged, or save it "
@@ -320,7 +484,7 @@ read_container (QrBackup        *self,
 
   if (member == NULL)
     {
-      set_missing_error (self, name, error);
+      _qr_backup_set_missing_error (self->archive, name, error);
       return NULL;
     }
 
@@ -413,12 +577,15 @@ typedef struct
   GPtrArray *qubes;
   QrKdfPool *pool;
   char      *passphrase;
+  /* A backup without a header: the one its proven start makes. */
+  QrHeader  *header;
 } Unlocked;
 
 static void
 unlocked_free (Unlocked *unlocked)
 {
   g_clear_pointer (&unlocked->qubes, g_ptr_array_unref);
+  g_clear_pointer (&unlocked->header, qr_header_free);
   g_clear_object (&unlocked->pool);
   g_clear_pointer (&unlocked->passphrase, qr_secure_free);
   g_free (unlocked);
@@ -445,19 +612,57 @@ apply_unlocked (QrBackup *self,
 
   g_list_store_splice (self->qubes, 0, 0, qubes->pdata, qubes->len);
   qr_ledger_set_qubes (self->ledger, G_LIST_MODEL (self->qubes));
+  if (unlocked->header != NULL)
+    {
+      qr_header_free (self->header);
+      self->header = g_steal_pointer (&unlocked->header);
+    }
   g_set_object (&self->pool, unlocked->pool);
   self->passphrase = g_steal_pointer (&unlocked->passphrase);
   self->unlocked = TRUE;
 }
 
-/* Checks the passphrase and reads the list of qubes, touching nothing of
- * the backup that another thread could see. */
+/* Formats 2 and 3: the passphrase is the key of every HMAC. */
 static Unlocked *
-unlock_in_thread (QrBackup      *self,
-                  const char    *passphrase,
-                  QrKdfPool     *pool,
-                  GCancellable  *cancellable,
-                  GError       **error)
+unlock_hmac (QrBackup      *self,
+             const char    *passphrase,
+             QrKdfPool     *pool,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(Unlocked) unlocked = g_new0 (Unlocked, 1);
+  g_autoptr(QrHeader) header = NULL;
+
+  if (self->header_bytes != NULL)
+    header = _qr_backup_hmac_check_header (self->archive, self->header_bytes, self->header,
+                                           passphrase, error)
+             ? qr_header_copy (self->header) : NULL;
+  else
+    header = _qr_backup_hmac_find_headerless (self->archive, passphrase, error);
+
+  if (header == NULL)
+    return NULL;
+
+  unlocked->qubes = _qr_backup_hmac_read_qubes (self->archive, self->ledger, header, passphrase,
+                                                cancellable, error);
+  if (unlocked->qubes == NULL)
+    return NULL;
+
+  /* No keys to derive; a restore still asks the pool its size. */
+  unlocked->pool = pool ? g_object_ref (pool) : qr_kdf_pool_new (0, 0);
+  unlocked->header = g_steal_pointer (&header);
+  unlocked->passphrase = qr_secure_strdup (passphrase);
+  return g_steal_pointer (&unlocked);
+}
+
+/* Format 4: the passphrase and the header are proven by the header's
+ * scrypt container, the list of qubes by its own. */
+static Unlocked *
+unlock_scrypt (QrBackup      *self,
+               const char    *passphrase,
+               QrKdfPool     *pool,
+               GCancellable  *cancellable,
+               GError       **error)
 {
   QrScryptParams header_params, xml_params;
   g_autoptr(GBytes) header_container = NULL;
@@ -486,7 +691,7 @@ unlock_in_thread (QrBackup      *self,
   /* Both keys are derived at once: the backup-id that salts the second is
    * read from the header before it is verified, and trusted only after. */
   xml_prefix = g_strdup_printf ("%s!%s!", self->header->backup_id, QUBES_XML_CHUNK);
-  header_request = qr_kdf_pool_submit (unlocked->pool, &header_params, HEADER_MEMBER "!",
+  header_request = qr_kdf_pool_submit (unlocked->pool, &header_params, QR_BACKUP_HEADER_MEMBER "!",
                                        passphrase);
   xml_request = qr_kdf_pool_submit (unlocked->pool, &xml_params, xml_prefix, passphrase);
 
@@ -505,6 +710,21 @@ unlock_in_thread (QrBackup      *self,
 
   unlocked->passphrase = qr_secure_strdup (passphrase);
   return g_steal_pointer (&unlocked);
+}
+
+/* Checks the passphrase and reads the list of qubes, touching nothing of
+ * the backup that another thread could see. */
+static Unlocked *
+unlock_in_thread (QrBackup      *self,
+                  const char    *passphrase,
+                  QrKdfPool     *pool,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  if (self->header->version == 4)
+    return unlock_scrypt (self, passphrase, pool, cancellable, error);
+
+  return unlock_hmac (self, passphrase, pool, cancellable, error);
 }
 
 gboolean
@@ -692,7 +912,7 @@ qr_backup_dup_problems (QrBackup *self,
   g_return_val_if_fail (QR_IS_BACKUP (self), NULL);
   g_return_val_if_fail (QR_IS_QUBE (qube), NULL);
 
-  if (qr_archive_is_streaming (self->archive))
+  if (qr_backup_is_streaming (self))
     return g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
 
   return qr_ledger_dup_problems (self->ledger, qube);
@@ -772,7 +992,7 @@ gboolean
 _qr_backup_claim_stream (QrBackup  *self,
                          GError   **error)
 {
-  if (!qr_archive_is_streaming (self->archive))
+  if (!qr_backup_is_streaming (self))
     return TRUE;
 
   if (!g_atomic_int_compare_and_exchange (&self->stream_claimed, FALSE, TRUE))
@@ -790,7 +1010,42 @@ char *
 _qr_backup_dup_chunk_prefix (QrBackup              *self,
                              const QrArchiveMember *chunk)
 {
-  gsize len = strlen (chunk->name);
+  return qr_restore_codec_scrypt_dup_prefix (self->header->backup_id, chunk);
+}
 
-  return g_strdup_printf ("%s!%.*s!", self->header->backup_id, (int) (len - 4), chunk->name);
+/* The codec of the backup's format, for a restore whose keys (format 4)
+ * @pool derives. */
+QrRestoreCodec *
+_qr_backup_new_codec (QrBackup  *self,
+                      QrKdfPool *pool)
+{
+  g_return_val_if_fail (self->unlocked && self->archive != NULL, NULL);
+
+  switch (self->header->version)
+    {
+    case 2:
+      return qr_restore_codec_volumes_new (self->header, self->passphrase);
+    case 3:
+      return qr_restore_codec_stream_new (self->header, self->passphrase);
+    case 4:
+    default:
+      return qr_restore_codec_scrypt_new (self->header->backup_id, self->passphrase, pool);
+    }
+}
+
+/* The compression the extractor undoes: formats 3 and 4 compressed whole
+ * files, format 2 each part (its codec undoes that), format 1 nothing. */
+const char *
+_qr_backup_get_stream_filter (QrBackup *self)
+{
+  if (self->header->version < 3 || !self->header->compressed)
+    return NULL;
+
+  return self->header->compression_filter;
+}
+
+int
+_qr_backup_get_folder_fd (QrBackup *self)
+{
+  return self->folder_fd;
 }

@@ -21,7 +21,9 @@ G_DECLARE_FINAL_TYPE (QrBackup, qr_backup, QR, BACKUP, GObject)
 
 /* Opening walks the outer archive's headers and reads backup-header: cheap,
  * and enough to say whether a file is a Qubes backup at all. Unlocking
- * checks the passphrase and reads the list of qubes. */
+ * checks the passphrase and reads the list of qubes. A backup of format 1
+ * (Qubes R1, R2-Beta1 and 2) is a folder with no passphrase: it is
+ * unlocked once opened. */
 void            qr_backup_open_async         (GFile                *file,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
@@ -34,7 +36,9 @@ QrBackup       *qr_backup_open               (GFile                *file,
 
 GFile          *qr_backup_get_file           (QrBackup             *self);
 const QrHeader *qr_backup_get_header         (QrBackup             *self);
+guint           qr_backup_get_version        (QrBackup             *self);
 guint64         qr_backup_get_size           (QrBackup             *self);
+gboolean        qr_backup_is_streaming       (QrBackup             *self);
 gboolean        qr_backup_get_unlocked       (QrBackup             *self);
 
 void            qr_backup_unlock_async       (QrBackup             *self,

@@ -14,28 +14,37 @@
  *
  * From a file, the ledger is built when the backup is opened; from a pipe,
  * the thread reading the pipe adds chunks as they come, and nothing else
- * reads the series meanwhile. */
+ * reads the series meanwhile.
+ *
+ * Formats 2 and 3 authenticate a chunk's bytes only, with the HMAC in the
+ * member after it, never its name: there, a part is in its place only when
+ * it comes right after the part before it, and its HMAC right after it.
+ * Format 1, a folder, has one series of no chunks for each copied file. */
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
 #include "qr-error.h"
+#include "qr-hmac-file.h"
 #include "qr-ledger.h"
 #include "qr-scrypt-file.h"
 
-#define CHUNK_SUFFIX ".enc"
+#define SCRYPT_SUFFIX ".enc"
+#define HMAC_SUFFIX   ".hmac"
 
 struct _QrLedger
 {
-  GObject     parent_instance;
+  GObject         parent_instance;
 
-  QrArchive  *archive;
-  GListModel *qubes;
+  QrArchive      *archive;
+  QrLedgerNaming  naming;
+  GListModel     *qubes;
 
-  /* Backed-up files by path, and in archive order. */
-  GHashTable *series;
-  GPtrArray  *series_order;
+  /* Backed-up files by path, and in archive order; the list of qubes is
+   * in the first only. */
+  GHashTable     *series;
+  GPtrArray      *series_order;
 };
 
 G_DEFINE_FINAL_TYPE (QrLedger, qr_ledger, G_TYPE_OBJECT)
@@ -45,6 +54,7 @@ series_free (QrSeries *series)
 {
   g_free (series->path);
   g_ptr_array_unref (series->chunks);
+  g_clear_pointer (&series->hmacs, g_ptr_array_unref);
   g_clear_error (&series->error);
   g_free (series);
 }
@@ -71,35 +81,59 @@ qr_ledger_class_init (QrLedgerClass *klass)
 static void
 qr_ledger_init (QrLedger *self)
 {
-  self->series = g_hash_table_new (g_str_hash, g_str_equal);
-  self->series_order = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+  self->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify) series_free);
+  self->series_order = g_ptr_array_new ();
 }
 
-/* Splits "vm12/private.img.003.enc" into "vm12/private.img" and 3. */
+/**
+ * qr_ledger_parse_chunk_name:
+ *
+ * Splits a chunk's name into its file and number: "vm12/private.img.003.enc"
+ * (format 4) or "vm5/private.img.003" (formats 2 and 3) into
+ * "vm12/private.img" and 3. A template's whole folder, "vm3/.", makes
+ * "vm3/..000".
+ */
 gboolean
-qr_ledger_parse_chunk_name (const char  *name,
-                            char       **path,
-                            guint       *index)
+qr_ledger_parse_chunk_name (QrLedgerNaming   naming,
+                            const char      *name,
+                            char           **path,
+                            guint           *index)
 {
-  gsize len = strlen (name);
+  const char *suffix = naming == QR_LEDGER_NAMING_SCRYPT ? SCRYPT_SUFFIX : "";
   const char *digits;
-  const char *dot;
+  const char *end;
 
-  if (!g_str_has_suffix (name, CHUNK_SUFFIX) || len < 9)
+  if (naming == QR_LEDGER_NAMING_FOLDER || !g_str_has_suffix (name, suffix))
     return FALSE;
 
-  dot = name + len - strlen (CHUNK_SUFFIX);
-  digits = dot;
+  end = name + strlen (name) - strlen (suffix);
+  digits = end;
   while (digits > name && g_ascii_isdigit (digits[-1]))
     digits--;
 
-  if (dot - digits < 3 || dot - digits > 6 || digits == name || digits[-1] != '.' ||
+  if (end - digits < 3 || end - digits > 6 || digits == name || digits[-1] != '.' ||
       digits - 1 == name)
     return FALSE;
 
   *index = (guint) g_ascii_strtoull (digits, NULL, 10);
   *path = g_strndup (name, digits - 1 - name);
   return TRUE;
+}
+
+/* "vm5/private.img.003.hmac" names the HMAC of part 3 of "vm5/private.img". */
+static gboolean
+parse_hmac_name (const char  *name,
+                 char       **path,
+                 guint       *index)
+{
+  g_autofree char *chunk = NULL;
+
+  if (!g_str_has_suffix (name, HMAC_SUFFIX))
+    return FALSE;
+
+  chunk = g_strndup (name, strlen (name) - strlen (HMAC_SUFFIX));
+  return qr_ledger_parse_chunk_name (QR_LEDGER_NAMING_HMAC, chunk, path, index);
 }
 
 /* Whether a backed-up file belongs to a qube: a file of its folder
@@ -150,16 +184,103 @@ max_part_number (QrLedger *self)
   return MAX (qr_archive_get_n_members (self->archive), qr_archive_get_size (self->archive) / 1024);
 }
 
+static QrSeries *
+get_series (QrLedger  *self,
+            char     **path)
+{
+  QrSeries *series = g_hash_table_lookup (self->series, *path);
+
+  if (series != NULL)
+    return series;
+
+  series = g_new0 (QrSeries, 1);
+  series->path = g_steal_pointer (path);
+  series->chunks = g_ptr_array_new ();
+  if (self->naming == QR_LEDGER_NAMING_HMAC)
+    series->hmacs = g_ptr_array_new ();
+  g_hash_table_insert (self->series, series->path, series);
+
+  /* The list of qubes is nobody's file. */
+  if (!g_str_equal (series->path, QR_LEDGER_QUBES_XML))
+    g_ptr_array_add (self->series_order, series);
+
+  return series;
+}
+
+static gboolean
+chunk_size_is_possible (QrLedger *self,
+                        guint64   size)
+{
+  if (self->naming == QR_LEDGER_NAMING_SCRYPT)
+    return size >= QR_SCRYPT_OVERHEAD && size <= QR_MAX_CHUNK_SIZE;
+
+  /* A stream that ended on a part's boundary leaves an empty last part. */
+  return size <= QR_MAX_CHUNK_SIZE;
+}
+
+/* Makes room for part @index, keeping %NULL where parts are missing. */
+static void
+grow_series (QrSeries *series,
+             guint     index)
+{
+  if (index < series->chunks->len)
+    return;
+
+  g_ptr_array_set_size (series->chunks, index + 1);
+  if (series->hmacs != NULL)
+    g_ptr_array_set_size (series->hmacs, index + 1);
+}
+
+/* Formats 2 and 3: the HMAC of a part must come right after the part. One
+ * whose part is not in the backup shows that part missing. */
+static QrSeries *
+add_hmac (QrLedger              *self,
+          const QrArchiveMember *member,
+          char                 **path,
+          guint                  index)
+{
+  QrSeries *series = get_series (self, path);
+  const QrArchiveMember *chunk;
+
+  if (index > max_part_number (self))
+    {
+      set_series_error (series, _("Part %u of “%s” has an impossible number: the backup is "
+                                  "damaged."), index + 1, series->path);
+      return series;
+    }
+
+  if (index < series->hmacs->len && g_ptr_array_index (series->hmacs, index) != NULL)
+    return series;
+
+  grow_series (series, index);
+  chunk = g_ptr_array_index (series->chunks, index);
+  if (chunk == NULL)
+    set_series_error (series, _("Part %u of “%s” is missing from the backup: the backup is "
+                                "damaged or incomplete."), index + 1, series->path);
+  else if (member->index != chunk->index + 1)
+    set_series_error (series, _("The checksum of part %u of “%s” is not where the backup tool "
+                                "writes it: the backup was damaged or tampered with."),
+                      index + 1, series->path);
+
+  if (member->size > QR_HMAC_FILE_MAX_SIZE)
+    set_series_error (series, _("The checksum of part %u of “%s” has an impossible size: the "
+                                "backup is damaged."), index + 1, series->path);
+
+  g_ptr_array_index (series->hmacs, index) = (gpointer) member;
+  return series;
+}
+
 /**
  * qr_ledger_add_member:
  * @chunk: (out) (optional): which chunk of its series the member is
  *
  * Adds one member of the outer archive. A part that comes out of its place,
- * or after a gap, still takes its own place: its key is salted with its
- * number, so it cannot stand for another.
+ * or after a gap, still takes its own place: in format 4 its key is salted
+ * with its number, so it cannot stand for another; in formats 2 and 3 its
+ * series is marked incomplete, since nothing else proves its place.
  *
- * Returns: (transfer none) (nullable): the series it is a chunk of, or
- *   %NULL for a member that is not a chunk.
+ * Returns: (transfer none) (nullable): the series it is a chunk (or a
+ *   chunk's HMAC) of, or %NULL for a member that is neither.
  */
 QrSeries *
 qr_ledger_add_member (QrLedger              *self,
@@ -171,21 +292,19 @@ qr_ledger_add_member (QrLedger              *self,
   guint index;
 
   g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (self->naming != QR_LEDGER_NAMING_FOLDER, NULL);
 
-  if (!qr_ledger_parse_chunk_name (member->name, &path, &index) ||
-      g_str_equal (path, "qubes.xml"))
-    return NULL;
-
-  series = g_hash_table_lookup (self->series, path);
-  if (series == NULL)
+  if (self->naming == QR_LEDGER_NAMING_HMAC && parse_hmac_name (member->name, &path, &index))
     {
-      series = g_new0 (QrSeries, 1);
-      series->path = g_steal_pointer (&path);
-      series->chunks = g_ptr_array_new ();
-      g_hash_table_insert (self->series, series->path, series);
-      g_ptr_array_add (self->series_order, series);
+      if (chunk != NULL)
+        *chunk = index;
+      return add_hmac (self, member, &path, index);
     }
 
+  if (!qr_ledger_parse_chunk_name (self->naming, member->name, &path, &index))
+    return NULL;
+
+  series = get_series (self, &path);
   if (chunk != NULL)
     *chunk = index;
 
@@ -200,7 +319,7 @@ qr_ledger_add_member (QrLedger              *self,
       return series;
     }
 
-  if (member->size < QR_SCRYPT_OVERHEAD || member->size > QR_MAX_CHUNK_SIZE)
+  if (!chunk_size_is_possible (self, member->size))
     {
       set_series_error (series, _("Part %u of “%s” has an impossible size: the backup is "
                                   "damaged."), index + 1, series->path);
@@ -212,30 +331,104 @@ qr_ledger_add_member (QrLedger              *self,
                                 "the backup was damaged or tampered with."),
                       MIN (index, series->chunks->len) + 1, series->path);
 
-  if (index >= series->chunks->len)
-    g_ptr_array_set_size (series->chunks, index + 1);
+  grow_series (series, index);
   g_ptr_array_index (series->chunks, index) = (gpointer) member;
   series->stored_size += member->size;
 
   return series;
 }
 
+/* Formats 2 and 3: a part without its HMAC cannot be trusted. */
+static void
+check_hmacs (QrLedger *self)
+{
+  GHashTableIter iter;
+  QrSeries *series;
+
+  g_hash_table_iter_init (&iter, self->series);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &series))
+    {
+      for (guint i = 0; i < series->chunks->len; i++)
+        if (g_ptr_array_index (series->chunks, i) != NULL &&
+            g_ptr_array_index (series->hmacs, i) == NULL)
+          set_series_error (series, _("The checksum of part %u of “%s” is missing from the "
+                                      "backup: the backup is damaged."), i + 1, series->path);
+    }
+}
+
+/**
+ * qr_ledger_new:
+ * @archive: (nullable): the backup file; %NULL for a folder
+ *   (%QR_LEDGER_NAMING_FOLDER)
+ *
+ * Returns: the ledger of every chunk the backup file holds.
+ */
 QrLedger *
-qr_ledger_new (QrArchive *archive)
+qr_ledger_new (QrArchive      *archive,
+               QrLedgerNaming  naming)
 {
   QrLedger *self;
   guint n;
 
-  g_return_val_if_fail (QR_IS_ARCHIVE (archive), NULL);
+  g_return_val_if_fail (naming == QR_LEDGER_NAMING_FOLDER ? archive == NULL
+                                                          : QR_IS_ARCHIVE (archive), NULL);
 
   self = g_object_new (QR_TYPE_LEDGER, NULL);
-  self->archive = g_object_ref (archive);
+  self->naming = naming;
+  if (archive == NULL)
+    return self;
 
+  self->archive = g_object_ref (archive);
   n = qr_archive_get_n_members (archive);
   for (guint i = 0; i < n; i++)
     qr_ledger_add_member (self, qr_archive_get_member (archive, i), NULL);
 
+  /* From a pipe, a part's HMAC has not been read yet. */
+  if (naming == QR_LEDGER_NAMING_HMAC && !qr_archive_is_streaming (archive))
+    check_hmacs (self);
+
   return self;
+}
+
+QrLedgerNaming
+qr_ledger_get_naming (QrLedger *self)
+{
+  g_return_val_if_fail (QR_IS_LEDGER (self), QR_LEDGER_NAMING_SCRYPT);
+
+  return self->naming;
+}
+
+/**
+ * qr_ledger_add_file:
+ * @path: the file's path in the backup folder ("appvms/work/private.img")
+ * @size: the bytes it takes there
+ *
+ * Format 1: adds a copied file, a series of no chunks.
+ */
+QrSeries *
+qr_ledger_add_file (QrLedger   *self,
+                    const char *path,
+                    guint64     size)
+{
+  g_autofree char *copy = g_strdup (path);
+  QrSeries *series;
+
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+  g_return_val_if_fail (self->naming == QR_LEDGER_NAMING_FOLDER, NULL);
+
+  series = get_series (self, &copy);
+  series->stored_size = size;
+  return series;
+}
+
+/* The series of @path, the list of qubes' too, or %NULL. */
+QrSeries *
+qr_ledger_lookup_series (QrLedger   *self,
+                         const char *path)
+{
+  g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
+
+  return g_hash_table_lookup (self->series, path);
 }
 
 /* The qubes the backup's list names, once it is unlocked. */
@@ -320,7 +513,7 @@ qr_ledger_is_cut_short (QrLedger *self)
 
   g_return_val_if_fail (QR_IS_LEDGER (self), FALSE);
 
-  n = qr_archive_get_n_damages (self->archive);
+  n = self->archive != NULL ? qr_archive_get_n_damages (self->archive) : 0;
   for (guint i = 0; i < n; i++)
     if (qr_archive_get_damage (self->archive, i)->kind == QR_ARCHIVE_DAMAGE_CUT_SHORT)
       return TRUE;
@@ -341,7 +534,8 @@ series_of_member (QrLedger *self,
     return NULL;
 
   member = qr_archive_get_member (self->archive, index);
-  if (!qr_ledger_parse_chunk_name (member->name, &path, chunk))
+  if (!qr_ledger_parse_chunk_name (self->naming, member->name, &path, chunk) &&
+      (self->naming != QR_LEDGER_NAMING_HMAC || !parse_hmac_name (member->name, &path, chunk)))
     return NULL;
 
   return g_hash_table_lookup (self->series, path);
@@ -477,7 +671,7 @@ qr_ledger_dup_problems (QrLedger *self,
         g_ptr_array_add (problems, g_error_copy (s->error));
     }
 
-  n = qr_archive_get_n_damages (self->archive);
+  n = self->archive != NULL ? qr_archive_get_n_damages (self->archive) : 0;
   for (guint i = 0; i < n; i++)
     {
       const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);
@@ -506,7 +700,7 @@ qr_ledger_dup_damage_notes (QrLedger *self)
   g_return_val_if_fail (QR_IS_LEDGER (self), NULL);
 
   notes = g_ptr_array_new_with_free_func (g_free);
-  n = qr_archive_get_n_damages (self->archive);
+  n = self->archive != NULL ? qr_archive_get_n_damages (self->archive) : 0;
   for (guint i = 0; i < n; i++)
     {
       const QrArchiveDamage *damage = qr_archive_get_damage (self->archive, i);

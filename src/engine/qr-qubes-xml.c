@@ -1131,10 +1131,12 @@ qr_qubes_xml_set_dom0_home (GPtrArray  *qubes,
     if (qr_qube_is_dom0 (g_ptr_array_index (qubes, i)))
       dom0 = g_ptr_array_index (qubes, i);
 
+  /* dom0's label is black in every Qubes release. */
   if (dom0 == NULL)
     {
       dom0 = qr_qube_new (QR_QUBE_DOM0_NAME);
       qr_qube_set_klass (dom0, "AdminVM");
+      apply_label (dom0, "black", NULL);
       g_ptr_array_add (qubes, dom0);
     }
 

@@ -168,6 +168,35 @@ record_report (QrRestorePlan *plan,
   return TRUE;
 }
 
+/* What one series is, as its backup's format wrote it. dom0's home and a
+ * template's whole folder ("vm3/.", formats 2 and 3) are trees. The tar of
+ * formats 2 and 3 ran with `--xform s:^<file>:<qube folder>\0:`, which
+ * rewrote link targets beginning like the file's name too. */
+static void
+set_up_job (QrRestoreRun  *run,
+            QrRestorePlan *plan,
+            QrSeries      *series,
+            QrExtractJob  *job)
+{
+  guint version = qr_backup_get_version (run->backup);
+  const char *slash = strrchr (series->path, '/');
+  const char *base = slash != NULL ? slash + 1 : series->path;
+
+  job->kind = qr_qube_is_dom0 (plan->qube) || g_str_equal (base, ".") ? QR_EXTRACT_TREE
+                                                                      : QR_EXTRACT_SINGLE_FILE;
+  job->compression_filter = _qr_backup_get_stream_filter (run->backup);
+  job->series_path = series->path;
+  job->strip_prefix = plan->strip_prefix;
+  job->files = plan->files;
+  job->notes = plan->notes;
+
+  if (version == 2 || version == 3)
+    {
+      job->xform_prefix = plan->strip_prefix;
+      job->xform_base = base;
+    }
+}
+
 static void
 extract_series (QrRestoreRun *run,
                 guint         index,
@@ -181,12 +210,8 @@ extract_series (QrRestoreRun *run,
   GError *error = NULL;
   gboolean ok;
 
-  job.kind = qr_qube_is_dom0 (plan->qube) ? QR_EXTRACT_TREE : QR_EXTRACT_SINGLE_FILE;
-  job.compression_filter = run->header->compressed ? run->header->compression_filter : NULL;
-  job.series_path = series->path;
-  job.strip_prefix = plan->strip_prefix;
+  set_up_job (run, plan, series, &job);
   job.dir_fd = qube_fd;
-  job.files = plan->files;
   if (run->salvage)
     job.report = report = qr_restore_file_new (series_name (plan, series));
 

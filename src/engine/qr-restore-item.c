@@ -18,6 +18,7 @@ struct _QrRestoreItem
   GFile          *location;
   GError         *error;
   GPtrArray      *files;
+  GPtrArray      *notes;
   GListStore     *reports;
   guint64         size;
   QrRestoreState  state;
@@ -33,6 +34,7 @@ enum {
   PROP_LOCATION,
   PROP_SIZE,
   PROP_FILES,
+  PROP_NOTES,
   N_PROPS
 };
 
@@ -47,6 +49,7 @@ qr_restore_item_finalize (GObject *object)
   g_clear_object (&self->location);
   g_clear_error (&self->error);
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
   g_clear_object (&self->reports);
 
   G_OBJECT_CLASS (qr_restore_item_parent_class)->finalize (object);
@@ -84,6 +87,10 @@ qr_restore_item_get_property (GObject    *object,
 
     case PROP_FILES:
       g_value_take_boxed (value, qr_restore_item_dup_files (self));
+      break;
+
+    case PROP_NOTES:
+      g_value_take_boxed (value, qr_restore_item_dup_notes (self));
       break;
 
     default:
@@ -165,6 +172,17 @@ qr_restore_item_class_init (QrRestoreItemClass *klass)
                         G_TYPE_STRV,
                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * QrRestoreItem:notes:
+   *
+   * What was restored differently from the backup (a hard link as a copy)
+   * or left out (a device file), one sentence each.
+   */
+  properties[PROP_NOTES] =
+    g_param_spec_boxed ("notes", NULL, NULL,
+                        G_TYPE_STRV,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -172,6 +190,7 @@ static void
 qr_restore_item_init (QrRestoreItem *self)
 {
   self->files = g_ptr_array_new_with_free_func (g_free);
+  self->notes = g_ptr_array_new_with_free_func (g_free);
   self->reports = g_list_store_new (QR_TYPE_RESTORE_FILE);
 }
 
@@ -297,6 +316,30 @@ qr_restore_item_add_file (QrRestoreItem *self,
 
   g_ptr_array_add (self->files, g_strdup (relative_path));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILES]);
+}
+
+GStrv
+qr_restore_item_dup_notes (QrRestoreItem *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (QR_IS_RESTORE_ITEM (self), NULL);
+
+  for (guint i = 0; i < self->notes->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (self->notes, i));
+
+  return g_strv_builder_end (builder);
+}
+
+void
+qr_restore_item_add_note (QrRestoreItem *self,
+                          const char    *note)
+{
+  g_return_if_fail (QR_IS_RESTORE_ITEM (self));
+  g_return_if_fail (note != NULL);
+
+  g_ptr_array_add (self->notes, g_strdup (note));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTES]);
 }
 
 /**

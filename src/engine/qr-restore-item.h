@@ -48,6 +48,9 @@ void            qr_restore_item_set_size      (QrRestoreItem  *self,
 GStrv           qr_restore_item_dup_files     (QrRestoreItem  *self);
 void            qr_restore_item_add_file      (QrRestoreItem  *self,
                                                const char     *relative_path);
+GStrv           qr_restore_item_dup_notes     (QrRestoreItem  *self);
+void            qr_restore_item_add_note      (QrRestoreItem  *self,
+                                               const char     *note);
 GListModel     *qr_restore_item_get_reports   (QrRestoreItem  *self);
 void            qr_restore_item_add_report    (QrRestoreItem  *self,
                                                QrRestoreFile  *report);

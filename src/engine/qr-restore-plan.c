@@ -162,6 +162,7 @@ qr_restore_plan_new (QrQube               *qube,
   plan->strip_prefix = dup_strip_prefix (qube);
   plan->series = streaming ? g_ptr_array_new () : qr_ledger_list_series (ledger, qube);
   plan->files = g_ptr_array_new_with_free_func (g_free);
+  plan->notes = g_ptr_array_new_with_free_func (g_free);
   plan->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   plan->reports = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -182,6 +183,7 @@ qr_restore_plan_free (QrRestorePlan *plan)
   g_free (plan->strip_prefix);
   g_clear_pointer (&plan->series, g_ptr_array_unref);
   g_clear_pointer (&plan->files, g_ptr_array_unref);
+  g_clear_pointer (&plan->notes, g_ptr_array_unref);
   g_clear_pointer (&plan->problems, g_ptr_array_unref);
   g_clear_pointer (&plan->reports, g_ptr_array_unref);
   g_clear_error (&plan->error);

@@ -32,8 +32,10 @@ typedef struct
   GError     *error;
   gint        failed;
 
-  /* The extractor thread's. */
+  /* The extractor thread's. @notes: what was restored differently from
+   * the backup, or left out (utf8). */
   GPtrArray  *files;
+  GPtrArray  *notes;
   guint64     apparent_size;
   /* Salvage: how each file came back (QrRestoreFile). */
   GPtrArray  *reports;

@@ -5,14 +5,16 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The reader of a restore from a file. A key needs only its chunk's
- * 96-byte header, so keys are asked for a window ahead of the chunk being
- * read, in archive order, and derived while earlier chunks are read,
- * verified and decrypted. Only the chunks in the window hold keys: the
- * state of a backup of any size stays small.
+/* The reader of a restore from a file. What a part of a file is, how it
+ * is proven and how it becomes the file's inner stream belongs to the
+ * backup's format, its codec; what is read when, and what a failure costs,
+ * is the same for every format and lives here.
  *
- * Each chunk is read a piece at a time and decrypted while the disk reads
- * ahead; its plaintext goes to the extractor only after its HMAC passed. */
+ * A key (format 4) needs only its chunk's 96-byte header, so keys are
+ * asked for a window ahead of the chunk being read, in archive order, and
+ * derived while earlier chunks are read, verified and decrypted. Only the
+ * chunks in the window hold keys: the state of a backup of any size stays
+ * small. A chunk's plaintext goes to the extractor only once it is proven. */
 
 #include "config.h"
 
@@ -20,8 +22,7 @@
 
 #include "qr-error.h"
 #include "qr-restore-reader.h"
-
-#define READ_PIECE_SIZE (1024 * 1024)
+#include "qr-restore-tree.h"
 
 typedef struct
 {
@@ -32,11 +33,12 @@ typedef struct
 
 typedef struct
 {
-  QrRestoreRun *run;
-  GArray       *chunks;
-  GPtrArray    *requests;
-  guint         next_request;
-  guint         window;
+  QrRestoreRun   *run;
+  QrRestoreCodec *codec;
+  GArray         *chunks;
+  GPtrArray      *requests;
+  guint           next_request;
+  guint           window;
 } Reader;
 
 static void
@@ -48,16 +50,20 @@ fail_chunk (Reader   *reader,
                              ref->series->chunks->len, error);
 }
 
-/* Asks for the key of one chunk, from its header. */
-static QrKdfRequest *
-request_key (QrRestoreRun     *run,
-             ChunkRef         *ref,
-             GError          **error)
+static const QrArchiveMember *
+chunk_member (ChunkRef *ref)
 {
-  const QrArchiveMember *member = g_ptr_array_index (ref->series->chunks, ref->chunk);
-  g_autofree char *prefix = NULL;
-  guint8 header[QR_SCRYPT_HEADER_SIZE];
-  QrScryptParams params;
+  return g_ptr_array_index (ref->series->chunks, ref->chunk);
+}
+
+/* Asks for the key of one chunk, from its header; %NULL without an error
+ * when the format has no keys. */
+static QrKdfRequest *
+request_key (Reader   *reader,
+             ChunkRef *ref,
+             GError  **error)
+{
+  const QrArchiveMember *member = chunk_member (ref);
 
   if (member == NULL)
     {
@@ -66,12 +72,7 @@ request_key (QrRestoreRun     *run,
       return NULL;
     }
 
-  if (!qr_archive_read (run->archive, member, 0, header, sizeof header, error) ||
-      !qr_scrypt_params_parse (header, sizeof header, &params, error))
-    return NULL;
-
-  prefix = _qr_backup_dup_chunk_prefix (run->backup, member);
-  return qr_kdf_pool_submit (run->pool, &params, prefix, run->passphrase);
+  return qr_restore_codec_request_key (reader->codec, reader->run->archive, member, error);
 }
 
 /* Asks for the keys of the chunks up to a window ahead of @current. A
@@ -89,47 +90,100 @@ request_ahead (Reader *reader,
 
       if (!qr_restore_run_is_failed (run, ref->plan))
         g_ptr_array_index (reader->requests, reader->next_request) =
-          request_key (run, ref, NULL);
+          request_key (reader, ref, NULL);
     }
 }
 
-/* Reads a chunk a piece at a time, decrypting each piece while the disk
- * reads ahead the next; TRUE once its HMAC passed. */
+/* Waits for the chunk's key, if its format has keys; FALSE with @error
+ * when there is none to be had. */
 static gboolean
-decrypt_chunk (QrRestoreRun           *run,
-               const QrArchiveMember  *member,
-               QrScryptKey            *key,
-               guint8                 *buffer,
-               GError                **error)
+wait_key (Reader        *reader,
+          guint          index,
+          QrScryptKey  **key,
+          GError       **error)
 {
-  g_autoptr(QrScryptDecryptor) decryptor = NULL;
-  QrScryptParams params;
-  guint64 end = member->size - QR_SCRYPT_MAC_SIZE;
+  QrRestoreRun *run = reader->run;
+  ChunkRef *ref = &g_array_index (reader->chunks, ChunkRef, index);
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, ref->plan);
+  g_autoptr(QrKdfRequest) request = NULL;
+  GError *local_error = NULL;
 
-  qr_archive_advise_sequential (run->archive, member);
-
-  if (!qr_archive_read (run->archive, member, 0, buffer, QR_SCRYPT_HEADER_SIZE, error) ||
-      !qr_restore_run_check_header (key, buffer, &params, error))
-    return FALSE;
-
-  decryptor = qr_scrypt_decryptor_new (key, &params);
-  for (guint64 pos = QR_SCRYPT_HEADER_SIZE; pos < end; pos += READ_PIECE_SIZE)
+  *key = NULL;
+  request_ahead (reader, index);
+  request = g_steal_pointer (&g_ptr_array_index (reader->requests, index));
+  if (request == NULL && (request = request_key (reader, ref, &local_error)) == NULL)
     {
-      gsize piece = MIN (READ_PIECE_SIZE, end - pos);
+      if (local_error == NULL)
+        return TRUE;
 
-      if (g_cancellable_set_error_if_cancelled (run->cancellable, error) ||
-          !qr_archive_read (run->archive, member, pos, buffer + pos, piece, error))
-        return FALSE;
-
-      qr_scrypt_decryptor_update (decryptor, buffer + pos, buffer + pos, piece);
+      g_propagate_error (error, local_error);
+      return FALSE;
     }
 
-  return qr_archive_read (run->archive, member, end, buffer + end, QR_SCRYPT_MAC_SIZE, error) &&
-         qr_scrypt_decryptor_finish (decryptor, buffer + end, error);
+  qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_DERIVING_KEY, plan, ref->series,
+                               ref->chunk);
+  *key = qr_kdf_request_wait (request, run->cancellable, error);
+  return *key != NULL;
 }
 
-/* Verifies one chunk and queues its plaintext; FALSE with @error when it
- * cannot be verified. */
+/* The plaintext of a proven chunk goes to the extractor, which gives its
+ * buffer back once unpacked; @weight is the backup's bytes it stands for. */
+static void
+queue_plain (Reader               *reader,
+             ChunkRef             *ref,
+             const QrRestorePlain *plain,
+             gsize                 weight)
+{
+  QrRestoreRun *run = reader->run;
+  QrRestorePlan *plan = g_ptr_array_index (run->plans, ref->plan);
+
+  qr_restore_run_report_chunk (run, run->destination ? QR_RESTORE_PHASE_WRITING
+                                                     : QR_RESTORE_PHASE_VERIFYING,
+                               plan, ref->series, ref->chunk);
+  qr_restore_queue_send_data (run->queue, ref->plan, plain->buffer, plain->offset, plain->length,
+                              weight);
+}
+
+/* Turns a proven chunk in @buffer into plaintext, in place or in a buffer
+ * of its own, and queues it. Takes @buffer. */
+static gboolean
+decode_chunk (Reader    *reader,
+              ChunkRef  *ref,
+              guint8    *buffer,
+              GError   **error)
+{
+  QrRestoreRun *run = reader->run;
+  const QrArchiveMember *member = chunk_member (ref);
+  gsize output_size = qr_restore_codec_output_size (reader->codec, member);
+  gboolean last = ref->chunk + 1 == ref->series->chunks->len;
+  guint8 *output = NULL;
+  QrRestorePlain plain;
+
+  if (output_size > 0 &&
+      (output = qr_restore_queue_take_buffer (run->queue, output_size, run->cancellable)) == NULL)
+    {
+      qr_restore_queue_give_buffer (run->queue, buffer);
+      g_cancellable_set_error_if_cancelled (run->cancellable, error);
+      return FALSE;
+    }
+
+  if (!qr_restore_codec_decode (reader->codec, ref->series, ref->chunk, buffer, member->size,
+                                last, output, output_size, &plain, error))
+    {
+      qr_restore_queue_give_buffer (run->queue, buffer);
+      if (output != NULL)
+        qr_restore_queue_give_buffer (run->queue, output);
+      return FALSE;
+    }
+
+  if (output != NULL)
+    qr_restore_queue_give_buffer (run->queue, buffer);
+  queue_plain (reader, ref, &plain, member->size);
+  return TRUE;
+}
+
+/* Proves one chunk and queues its plaintext; FALSE with @error when it
+ * cannot be proven or decoded. */
 static gboolean
 process_chunk (Reader  *reader,
                guint    index,
@@ -138,27 +192,18 @@ process_chunk (Reader  *reader,
   QrRestoreRun *run = reader->run;
   ChunkRef *ref = &g_array_index (reader->chunks, ChunkRef, index);
   QrRestorePlan *plan = g_ptr_array_index (run->plans, ref->plan);
-  const QrArchiveMember *member = g_ptr_array_index (ref->series->chunks, ref->chunk);
-  g_autoptr(QrKdfRequest) request = NULL;
+  const QrArchiveMember *member = chunk_member (ref);
   g_autoptr(QrScryptKey) key = NULL;
   guint8 *buffer;
 
-  request_ahead (reader, index);
-  request = g_steal_pointer (&g_ptr_array_index (reader->requests, index));
-  if (request == NULL && (request = request_key (run, ref, error)) == NULL)
-    return FALSE;
-
-  qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_DERIVING_KEY, plan, ref->series,
-                               ref->chunk);
-  key = qr_kdf_request_wait (request, run->cancellable, error);
-  if (key == NULL)
+  if (!wait_key (reader, index, &key, error))
     return FALSE;
 
   if (ref->chunk == 0 && ref->series == g_ptr_array_index (plan->series, 0))
     qr_restore_progress_report_state (run->progress, ref->plan, QR_RESTORE_STATE_RESTORING);
 
   qr_restore_run_report_chunk (run, QR_RESTORE_PHASE_VERIFYING, plan, ref->series, ref->chunk);
-  buffer = qr_restore_queue_take_buffer (run->queue, member->size, run->cancellable);
+  buffer = qr_restore_queue_take_buffer (run->queue, MAX (member->size, 1), run->cancellable);
   if (buffer == NULL)
     {
       /* Only a cancellation leaves the reader without a buffer. */
@@ -166,35 +211,14 @@ process_chunk (Reader  *reader,
       return FALSE;
     }
 
-  if (!decrypt_chunk (run, member, key, buffer, error))
+  if (!qr_restore_codec_read_chunk (reader->codec, run->archive, ref->series, ref->chunk, key,
+                                    buffer, run->cancellable, error))
     {
       qr_restore_queue_give_buffer (run->queue, buffer);
       return FALSE;
     }
 
-  qr_restore_run_queue_verified (run, ref->plan, ref->series, ref->chunk, buffer, member->size);
-  return TRUE;
-}
-
-/* Salvage: how long the plaintext of a part that could not be read was.
- * Every part but the last is as long as the others; the last is not known. */
-static gsize
-part_length (QrSeries *series,
-             guint     chunk)
-{
-  const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
-
-  if (member != NULL)
-    return member->size - QR_SCRYPT_OVERHEAD;
-
-  if (chunk + 1 >= series->chunks->len)
-    return 0;
-
-  for (guint i = 0; i + 1 < series->chunks->len; i++)
-    if ((member = g_ptr_array_index (series->chunks, i)) != NULL)
-      return member->size - QR_SCRYPT_OVERHEAD;
-
-  return 0;
+  return decode_chunk (reader, ref, buffer, error);
 }
 
 /* Salvage: a part that could not be verified becomes a gap in its file,
@@ -210,7 +234,9 @@ send_gap (Reader   *reader,
   QrRestorePlan *plan = g_ptr_array_index (run->plans, index);
   const QrArchiveMember *member = g_ptr_array_index (series->chunks, chunk);
 
-  qr_restore_queue_send_gap (run->queue, index, part_length (series, chunk),
+  qr_restore_codec_skip (reader->codec, series, chunk);
+  qr_restore_queue_send_gap (run->queue, index,
+                             qr_restore_codec_plain_length (reader->codec, series, chunk),
                              member != NULL ? member->size : 0,
                              qr_restore_run_chunk_error (plan, series, chunk,
                                                          series->chunks->len, error));
@@ -226,6 +252,7 @@ read_series (Reader   *reader,
   QrRestoreRun *run = reader->run;
   guint64 queued = 0;
 
+  qr_restore_codec_begin_series (reader->codec, series);
   qr_restore_queue_send (run->queue, QR_RESTORE_MESSAGE_BEGIN_SERIES, index, series);
   for (guint chunk = 0; chunk < series->chunks->len; chunk++)
     {
@@ -332,11 +359,19 @@ void
 qr_restore_read_file (QrRestoreRun *run)
 {
   /* Enough keys ahead to keep every derivation lane busy. */
-  Reader reader = { run, g_array_new (FALSE, FALSE, sizeof (ChunkRef)),
-                    g_ptr_array_new_with_free_func (request_unref0),
-                    0, 2 * qr_kdf_pool_get_max_jobs (run->pool) + 2 };
+  Reader reader = { run, NULL, NULL, NULL, 0, 2 * qr_kdf_pool_get_max_jobs (run->pool) + 2 };
   guint next = 0;
 
+  /* A folder (format 1) has no parts to read. */
+  if (qr_backup_get_version (run->backup) == 1)
+    {
+      qr_restore_read_tree (run);
+      return;
+    }
+
+  reader.codec = _qr_backup_new_codec (run->backup, run->pool);
+  reader.chunks = g_array_new (FALSE, FALSE, sizeof (ChunkRef));
+  reader.requests = g_ptr_array_new_with_free_func (request_unref0);
   list_chunks (&reader);
 
   for (guint i = 0; i < run->plans->len; i++)
@@ -352,4 +387,5 @@ qr_restore_read_file (QrRestoreRun *run)
 
   g_ptr_array_unref (reader.requests);
   g_array_unref (reader.chunks);
+  g_object_unref (reader.codec);
 }

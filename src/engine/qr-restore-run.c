@@ -184,11 +184,15 @@ qr_restore_run_report_chunk (QrRestoreRun   *run,
                              guint           chunk)
 {
   const char *slash = strchr (series->path, '/');
+  const char *file = slash ? slash + 1 : series->path;
+
+  /* Formats 2 and 3 saved a template's whole folder as one file, "vm3/.". */
+  if (g_str_equal (file, "."))
+    file = _("its whole folder");
 
   /* From a pipe, how many parts a file has is known only at its end. */
   qr_restore_progress_report_chunk (run->progress, phase, qr_qube_get_name (plan->qube),
-                                    slash ? slash + 1 : series->path, chunk + 1,
-                                    run->streaming ? 0 : series->chunks->len);
+                                    file, chunk + 1, run->streaming ? 0 : series->chunks->len);
 }
 
 /* With the passphrase already proven, a header that this key does not

@@ -112,6 +112,9 @@ publish_result (QrRestore      *self,
   for (guint j = 0; j < plan->reports->len; j++)
     qr_restore_item_add_report (item, g_ptr_array_index (plan->reports, j));
 
+  for (guint j = 0; j < plan->notes->len; j++)
+    qr_restore_item_add_note (item, g_ptr_array_index (plan->notes, j));
+
   if (state == QR_RESTORE_STATE_PARTIAL)
     {
       g_mutex_lock (&self->run.mutex);
@@ -361,7 +364,7 @@ prepare_run (QrRestore *self)
   run->header = qr_backup_get_header (self->backup);
   run->passphrase = _qr_backup_get_passphrase (self->backup);
   run->pool = g_object_ref (self->pool ? self->pool : _qr_backup_get_pool (self->backup));
-  run->streaming = qr_archive_is_streaming (run->archive);
+  run->streaming = qr_backup_is_streaming (self->backup);
   run->salvage = self->salvage;
   run->queue = qr_restore_queue_new (N_BUFFERS);
   run->progress = qr_restore_progress_new (self->context, PUBLISH_INTERVAL_MS, publish_cb, self);

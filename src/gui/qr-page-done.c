@@ -133,18 +133,28 @@ show_success (QrPageDone *self,
   g_autofree char *path = NULL;
   g_autofree char *description = NULL;
 
+  /* A backup of format 1 has nothing that proves its files. */
+  gboolean checked = qr_backup_get_version (qr_restore_get_backup (restore)) > 1;
+
   if (qr_restore_get_verify_only (restore))
     {
       set_status (self, "emblem-ok-symbolic", "result-success",
-                  _("Your Backup Is Intact"),
-                  _("Every part of the selected qubes was checked and matches what was "
-                    "saved. Nothing was written to this computer."));
+                  checked ? _("Your Backup Is Intact") : _("Your Backup Can Be Read"),
+                  checked ? _("Every part of the selected qubes was checked and matches what "
+                              "was saved. Nothing was written to this computer.")
+                          : _("Every file of the selected qubes was read. This old backup "
+                              "format has no integrity check, so damage in the files cannot "
+                              "be found. Nothing was written to this computer."));
       return;
     }
 
   path = dup_destination_path (restore);
-  description = g_strdup_printf (_("Everything was checked and copied into “%s”. "
-                                   "Open the files of a qube below."),
+  description = g_strdup_printf (checked ? _("Everything was checked and copied into “%s”. "
+                                             "Open the files of a qube below.")
+                                         : _("Everything was copied into “%s”. This old backup "
+                                             "format has no integrity check, so damage in the "
+                                             "files cannot be found. Open the files of a qube "
+                                             "below."),
                                  path);
   set_status (self, "emblem-ok-symbolic", "result-success",
               _("Your Qubes Are Restored"), description);

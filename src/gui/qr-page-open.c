@@ -106,6 +106,47 @@ qr_page_open_shown (QrPage *page)
 }
 
 static void
+folder_chooser_response_cb (QrPageOpen           *self,
+                            int                   response,
+                            GtkFileChooserNative *native)
+{
+  g_autoptr(GFile) folder = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (native));
+  g_object_unref (native);
+
+  if (folder != NULL)
+    {
+      qr_page_open_set_file (self, folder);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.go-next", NULL);
+    }
+}
+
+/* Backups of Qubes R1 and R2's first betas (format 1) are folders, which
+ * the file chooser for backup files cannot pick. */
+static void
+choose_folder_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  GtkFileChooserNative *native;
+
+  native = gtk_file_chooser_native_new (_("Choose a Qubes Backup Folder"),
+                                        GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                        _("_Open"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+
+  g_signal_connect_object (native, "response",
+                           G_CALLBACK (folder_chooser_response_cb), widget, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
 qr_page_open_dispose (GObject *object)
 {
   QrPageOpen *self = QR_PAGE_OPEN (object);
@@ -136,6 +177,8 @@ qr_page_open_class_init (QrPageOpenClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrPageOpen, choose_button);
   gtk_widget_class_bind_template_child (widget_class, QrPageOpen, opening_box);
   gtk_widget_class_bind_template_child (widget_class, QrPageOpen, error_view);
+
+  gtk_widget_class_install_action (widget_class, "open.choose-folder", NULL, choose_folder_action);
 
   g_type_ensure (QR_TYPE_ERROR_VIEW);
 }

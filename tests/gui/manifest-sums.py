@@ -16,6 +16,16 @@ import json
 import sys
 
 
+def entries(name, info):
+    if 'type' not in info:
+        return [(name, info)]
+    if info['type'] == 'file':
+        return [(name, info)]
+    prefix = '' if name == '.' else name + '/'
+    return [(prefix + path, entry) for path, entry in sorted(info.get('tree', {}).items())
+            if entry['type'] == 'file']
+
+
 def main():
     with open(sys.argv[1], encoding='utf-8') as f:
         manifest = json.load(f)
@@ -24,7 +34,10 @@ def main():
         if not qube['included']:
             continue
         for name, info in sorted(qube['files'].items()):
-            print('{} {}/{}'.format(info['sha256'], qube['name'], name))
+            # Formats 1 to 3 also describe links and folders of a qube,
+            # and a template's whole folder as ".".
+            for path, entry in entries(name, info):
+                print('{} {}/{}'.format(entry['sha256'], qube['name'], path))
 
     home = manifest.get('dom0_home')
     if home:

@@ -347,14 +347,16 @@ def test_c_locale_is_ascii():
 
 # ---- JSON ----
 
-INFO_TYPES = {'schema': int, 'version': int, 'backup_id': str, 'compressed': bool,
+INFO_TYPES = {'schema': int, 'version': int, 'backup_id': str, 'encrypted': bool,
+              'integrity_check': bool, 'compressed': bool,
               'compression_filter': (str, type(None)), 'size': int, 'unlocked': bool,
               'damage': list, 'qubes': list}
 QUBE_TYPES = {'name': str, 'class': (str, type(None)), 'label': (str, type(None)),
               'template': (str, type(None)), 'backup_path': (str, type(None)),
               'size': int, 'included': bool, 'present': bool, 'problems': list}
 ITEM_TYPES = {'name': str, 'state': str, 'error': (str, type(None)), 'exit_code': int,
-              'folder': (str, type(None)), 'size': int, 'files': list, 'recovery': list}
+              'folder': (str, type(None)), 'size': int, 'files': list, 'recovery': list,
+              'notes': list}
 
 
 def check_types(obj, types):
