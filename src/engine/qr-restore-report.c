@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qr-error.h"
@@ -314,9 +315,32 @@ lost_list_damaged (GError     **error,
   return FALSE;
 }
 
+/* The list is ours, but read back from a disk anything may have written
+ * to: every member is checked for its type before it is used. */
+static gboolean
+node_get_int (JsonNode *node,
+              gint64   *value)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static JsonNode *
+object_get_node (JsonObject *object,
+                 const char *name,
+                 JsonNodeType type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_TYPE (node) == type ? node : NULL;
+}
+
 static gboolean
 read_ranges (JsonArray  *lost,
-             guint64     size,
+             gint64      size,
              GArray     *ranges)
 {
   guint n = json_array_get_length (lost);
@@ -327,18 +351,49 @@ read_ranges (JsonArray  *lost,
       JsonArray *pair;
       gint64 offset, length;
 
-      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (pair = json_node_get_array (node)) != 2)
+      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (pair = json_node_get_array (node)) != 2 ||
+          !node_get_int (json_array_get_element (pair, 0), &offset) ||
+          !node_get_int (json_array_get_element (pair, 1), &length))
         return FALSE;
 
-      offset = json_array_get_int_element (pair, 0);
-      length = json_array_get_int_element (pair, 1);
-      if (offset < 0 || length <= 0 || (guint64) offset > size || (guint64) length > size - offset)
+      if (offset < 0 || length <= 0 || offset > size || length > size - offset)
         return FALSE;
 
       g_array_append_val (ranges, ((QrRestoreRange) { offset, length }));
     }
 
   return TRUE;
+}
+
+/* At most MAX_LOST_LIST_SIZE bytes, checked before they are read. */
+static char *
+read_list (const char  *path,
+           gsize       *len)
+{
+  g_autofree char *text = NULL;
+  struct stat st;
+  ssize_t n;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return NULL;
+
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size <= MAX_LOST_LIST_SIZE)
+    {
+      text = g_malloc (st.st_size + 1);
+      n = pread (fd, text, st.st_size, 0);
+      if (n == st.st_size)
+        {
+          text[n] = '\0';
+          *len = n;
+        }
+      else
+        g_clear_pointer (&text, g_free);
+    }
+
+  close (fd);
+  return g_steal_pointer (&text);
 }
 
 /**
@@ -359,31 +414,30 @@ qr_restore_report_read_lost (const char  *folder,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (QrRestoreRange));
   g_autofree char *text = NULL;
-  JsonObject *root, *files, *file;
-  gsize len;
+  JsonNode *root, *files, *file, *lost;
+  gint64 size;
+  gsize len = 0;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return NULL;
 
-  if (!g_file_get_contents (path, &text, &len, NULL) || len > MAX_LOST_LIST_SIZE ||
-      !json_parser_load_from_data (parser, text, len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  text = read_list (path, &len);
+  if (text == NULL || !json_parser_load_from_data (parser, text, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (files = object_get_node (json_node_get_object (root), "files", JSON_NODE_OBJECT)) == NULL)
     {
       lost_list_damaged (error, folder);
       return NULL;
     }
 
-  root = json_node_get_object (json_parser_get_root (parser));
-  files = json_object_has_member (root, "files") ? json_object_get_object_member (root, "files")
-                                                 : NULL;
-  if (files == NULL || !json_object_has_member (files, name))
+  if (!json_object_has_member (json_node_get_object (files), name))
     return NULL;
 
-  file = json_object_get_object_member (files, name);
-  if (file == NULL || !json_object_has_member (file, "lost") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (file, "lost")) ||
-      !read_ranges (json_object_get_array_member (file, "lost"),
-                    json_object_get_int_member_with_default (file, "size", 0), ranges))
+  file = object_get_node (json_node_get_object (files), name, JSON_NODE_OBJECT);
+  lost = file != NULL ? object_get_node (json_node_get_object (file), "lost", JSON_NODE_ARRAY) : NULL;
+  if (lost == NULL ||
+      !node_get_int (json_object_get_member (json_node_get_object (file), "size"), &size) ||
+      !read_ranges (json_node_get_array (lost), size, ranges))
     {
       lost_list_damaged (error, folder);
       return NULL;
