@@ -183,7 +183,8 @@ note_damage (Walk                *walk,
                                  _("Part of this folder was lost: the names of some of the "
                                    "files in it are missing."));
   else
-    /* Translators: how much of a damaged file was lost, as in "4.1 kB of its 6.0 kB were lost." */
+    /* Translators: how much of a damaged file was lost, as in "4.1 kB of
+     * its 6.0 kB were lost." */
     error = g_error_new (QR_ERROR, QR_ERROR_DAMAGED, _("%s of its %s were lost."),
                          missing_text, size_text);
 
@@ -871,6 +872,8 @@ failed_error (QrImageCopyJob *job)
     {
       if (message->len > 0)
         g_string_append_c (message, ' ');
+      /* Translators: “damaged” as in the names of damaged copies, such as
+       * "report (damaged).txt" */
       g_string_append_printf (message,
                               g_dngettext (GETTEXT_PACKAGE,
                                            "%u damaged file or folder was copied with "
