@@ -735,6 +735,42 @@ test_partly_lost_folder (Fixture       *fixture,
     g_assert_cmpuint (qr_image_lookup (image, file, FALSE, &error), !=, 0);
     g_assert_no_error (error);
   }
+
+  /* Copied: not by default; on request under a name that says so, with
+   * what is left in it. */
+  {
+    g_autofree char *plain = g_build_filename (fixture->dir, "plain", NULL);
+    g_autofree char *asked = g_build_filename (fixture->dir, "asked", NULL);
+    g_autofree char *copied = g_build_filename (asked, "many (damaged)", NULL);
+    g_autoptr(QrImageCopy) copy = run_copy (image, "/home/user/many", plain, FALSE, &error);
+    QrImageCopyNote *note;
+    GDir *folder;
+    guint n_copied = 0;
+
+    g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+    g_clear_error (&error);
+    g_assert_cmpuint (qr_image_copy_get_notes (copy)->len, ==, 1);
+    note = g_ptr_array_index (qr_image_copy_get_notes (copy), 0);
+    g_assert_cmpint (note->kind, ==, QR_IMAGE_COPY_NOTE_DAMAGED);
+    g_assert_cmpuint (note->missing, ==, block_size);
+    g_assert_nonnull (strstr (note->error->message, "names"));
+    g_assert_null (qr_image_copy_get_copied (copy)[0]);
+    g_clear_object (&copy);
+
+    copy = run_copy (image, "/home/user/many", asked, TRUE, &error);
+    g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+    g_clear_error (&error);
+    note = g_ptr_array_index (qr_image_copy_get_notes (copy), 0);
+    g_assert_cmpint (note->kind, ==, QR_IMAGE_COPY_NOTE_COPIED_DAMAGED);
+    g_assert_cmpstr (note->copied_as, ==, "many (damaged)");
+    g_assert_cmpstr (qr_image_copy_get_copied (copy)[0], ==, copied);
+    folder = g_dir_open (copied, 0, &error);
+    g_assert_no_error (error);
+    while (g_dir_read_name (folder) != NULL)
+      n_copied++;
+    g_dir_close (folder);
+    g_assert_cmpuint (n_copied, ==, left->len);
+  }
 }
 
 /* An inode lost: what the file is cannot be known, and that is said. */
