@@ -53,7 +53,7 @@ _qubes_rescue_cli ()
       options="--json --help"
       ;;
     copy)
-      options="--to --help"
+      options="--to --damaged --help"
       ;;
     help)
       if [ "$COMP_CWORD" -eq 2 ]; then

@@ -33,3 +33,4 @@ complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from verify restore" -l 
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from mount" -l read-write -d 'Mount the image writable'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from ls" -l json -d 'Print the list as JSON'
 complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from copy" -l to -x -a '(__fish_complete_directories)' -d 'Copy into the folder DIR'
+complete -c qubes-rescue-cli -n "__fish_seen_subcommand_from copy" -l damaged -d 'Also copy damaged files, marked in their names'

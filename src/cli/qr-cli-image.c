@@ -117,6 +117,25 @@ dup_link_target (QrImage   *image,
   return qr_image_read_link (image, inode, g_file_info_get_name (info), NULL);
 }
 
+/* Of a partly recovered image, what was lost of an entry, as a marker
+ * after its name; NULL for an intact one. */
+static char *
+dup_damage_marker (GFileInfo *info)
+{
+  g_autofree char *missing = NULL;
+  g_autofree char *size = NULL;
+
+  if (!g_file_info_get_attribute_boolean (info, QR_IMAGE_ATTRIBUTE_DAMAGED))
+    return NULL;
+
+  missing = g_format_size (g_file_info_get_attribute_uint64 (info, QR_IMAGE_ATTRIBUTE_MISSING));
+  size = g_format_size (g_file_info_get_size (info));
+
+  /* Translators: after the name of a damaged file in a listing, how much
+   * of it was lost, as in "[DAMAGED: 65.5 kB of 1.0 MB lost]" */
+  return g_strdup_printf (_("[DAMAGED: %s of %s lost]"), missing, size);
+}
+
 static void
 print_entry_text (QrImage   *image,
                   GFileInfo *info)
@@ -127,6 +146,7 @@ print_entry_text (QrImage   *image,
   g_autofree char *target = dup_link_target (image, info);
   g_autofree char *shown_target = target != NULL ? printable (target) : NULL;
   g_autofree char *size = g_format_size (g_file_info_get_size (info));
+  g_autofree char *marker = dup_damage_marker (info);
   g_autoptr(GDateTime) mtime = NULL;
   g_autofree char *date = NULL;
   gboolean folder = g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
@@ -141,11 +161,12 @@ print_entry_text (QrImage   *image,
                                                                              G_FILE_ATTRIBUTE_TIME_MODIFIED));
   date = mtime != NULL ? g_date_time_format (mtime, "%Y-%m-%d %H:%M") : g_strdup ("?");
 
-  g_print ("%-7s %04o %6u %10s  %s  %s%s%s%s\n",
+  g_print ("%-7s %04o %6u %10s  %s  %s%s%s%s%s%s\n",
            type_name (g_file_info_get_file_type (info)), mode & 07777,
            g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_UID),
            folder ? "" : size, date, name, folder ? "/" : "",
-           shown_target != NULL ? " -> " : "", shown_target != NULL ? shown_target : "");
+           shown_target != NULL ? " -> " : "", shown_target != NULL ? shown_target : "",
+           marker != NULL ? "  " : "", marker != NULL ? marker : "");
 }
 
 static void
@@ -184,6 +205,15 @@ add_entry_json (JsonBuilder *builder,
       json_builder_set_member_name (builder, "error");
       json_builder_add_string_value (builder, problem);
     }
+  /* Whether some of its data was lost, which only a partly recovered
+   * image knows of, and how many bytes. */
+  json_builder_set_member_name (builder, "damaged");
+  json_builder_add_boolean_value (builder,
+                                  g_file_info_get_attribute_boolean (info,
+                                                                     QR_IMAGE_ATTRIBUTE_DAMAGED));
+  json_builder_set_member_name (builder, "missing");
+  json_builder_add_int_value (builder, g_file_info_get_attribute_uint64 (info,
+                                                                         QR_IMAGE_ATTRIBUTE_MISSING));
   json_builder_end_object (builder);
 }
 
@@ -352,20 +382,45 @@ clear_progress_line (Printer *printer)
 }
 
 static void
+print_note (QrImageCopyNote *note)
+{
+  g_autofree char *path = printable (note->path);
+  g_autofree char *copied_as = note->copied_as != NULL ? printable (note->copied_as) : NULL;
+
+  switch (note->kind)
+    {
+    case QR_IMAGE_COPY_NOTE_SKIPPED:
+      g_printerr (_("%s: skipped: %s\n"), path, note->error->message);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_DAMAGED:
+      /* Translators: a damaged file left out of a copy, with how many of
+       * its bytes were lost */
+      g_printerr (_("%s: not copied: damaged, %llu of %llu bytes lost\n"), path,
+                  (unsigned long long) note->missing, (unsigned long long) note->size);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_COPIED_DAMAGED:
+      /* Translators: a damaged file copied as asked, the name of its copy,
+       * and how many of its bytes were lost (they read as zeros) */
+      g_printerr (_("%s: copied damaged as “%s”, %llu of %llu bytes lost\n"), path, copied_as,
+                  (unsigned long long) note->missing, (unsigned long long) note->size);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_FAILED:
+    default:
+      g_printerr (_("%s: NOT COPIED: %s\n"), path, note->error->message);
+      break;
+    }
+}
+
+static void
 print_notes (QrImageCopy *copy)
 {
   GPtrArray *notes = qr_image_copy_get_notes (copy);
 
   for (guint i = 0; i < notes->len; i++)
-    {
-      QrImageCopyNote *note = g_ptr_array_index (notes, i);
-      g_autofree char *path = printable (note->path);
-
-      if (note->kind == QR_IMAGE_COPY_NOTE_SKIPPED)
-        g_printerr (_("%s: skipped: %s\n"), path, note->error->message);
-      else
-        g_printerr (_("%s: NOT COPIED: %s\n"), path, note->error->message);
-    }
+    print_note (g_ptr_array_index (notes, i));
 }
 
 int
@@ -373,9 +428,12 @@ qr_cli_copy (int    argc,
              char **argv)
 {
   char *to = NULL;
+  gboolean damaged = FALSE;
   const GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to,
       N_("The folder to copy into (made when missing)"), N_("DIR") },
+    { "damaged", 0, 0, G_OPTION_ARG_NONE, &damaged,
+      N_("Also copy damaged files of a partly recovered image, as “NAME (damaged).EXT”"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -396,7 +454,9 @@ qr_cli_copy (int    argc,
                                 _("Copies files and folders of IMAGE (a private.img or root.img) "
                                   "into DIR without mounting it, for any account: the copies are "
                                   "yours. PATH is taken from the root of the image's filesystem, "
-                                  "such as home/user/Documents. Nothing in DIR is replaced."));
+                                  "such as home/user/Documents. Nothing in DIR is replaced. "
+                                  "Of a partly recovered image, files whose data was partly "
+                                  "lost are left out unless --damaged is given."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -421,6 +481,7 @@ qr_cli_copy (int    argc,
     return qr_cli_report_error (error);
 
   copy = qr_image_copy_new (image, (const char * const *) argv + 2, destination);
+  qr_image_copy_set_copy_damaged (copy, damaged);
   g_signal_connect (copy, "progress", G_CALLBACK (on_progress_cb), &printer);
   qr_image_copy_run_async (copy, cancellable, qr_cli_result_cb, &result);
   qr_cli_wait (cancellable, &result);

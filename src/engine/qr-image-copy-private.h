@@ -18,6 +18,7 @@ typedef struct
   QrImage       *image;
   char         **paths;
   char          *destination;
+  gboolean       copy_damaged;
   GCancellable  *cancellable;
 
   /* Filled in by the worker. */

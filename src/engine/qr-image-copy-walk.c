@@ -31,7 +31,12 @@
  * a chosen folder is filled under a temporary name and gets its own when
  * everything in it is done. What a failed or cancelled copy leaves is
  * removed. A file that cannot be read is noted and the copy goes on; a
- * destination that cannot be written ends it. */
+ * destination that cannot be written ends it.
+ *
+ * Of a partly recovered image, damaged files and folders are left out
+ * with a note, or when asked copied under names that say so: of a file,
+ * what was recovered, with the lost stretches left as holes; of a folder,
+ * the entries whose names were recovered. */
 
 #define PIECE_SIZE (1024 * 1024)
 
@@ -80,12 +85,14 @@ _qr_image_copy_note_free (QrImageCopyNote *note)
 {
   g_free (note->path);
   g_clear_error (&note->error);
+  g_free (note->copied_as);
   g_free (note);
 }
 
 /* Notes */
 
-static void
+/* The note, or NULL while counting. */
+static QrImageCopyNote *
 add_note (Walk                *walk,
           QrImageCopyNoteKind  kind,
           const char          *path,
@@ -96,15 +103,17 @@ add_note (Walk                *walk,
   if (walk->counting)
     {
       g_error_free (error);
-      return;
+      return NULL;
     }
 
   note = g_new0 (QrImageCopyNote, 1);
   note->kind = kind;
   note->path = g_utf8_make_valid (path, -1);
   note->error = error;
-  g_debug ("Not copied: %s: %s", note->path, error->message);
+  g_debug ("Noted: %s: %s", note->path, error->message);
   g_ptr_array_add (walk->job->notes, note);
+
+  return note;
 }
 
 static void
@@ -127,6 +136,65 @@ note_damaged (Walk       *walk,
                                               display, why);
 
   note_failed (walk, path, QR_ERROR_DAMAGED, message);
+}
+
+static gboolean
+is_damaged (GFileInfo *info)
+{
+  return g_file_info_get_attribute_boolean (info, QR_IMAGE_ATTRIBUTE_DAMAGED);
+}
+
+static gboolean
+is_folder (GFileInfo *info)
+{
+  return g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
+}
+
+/* The name the copy of @info, called @name in the image, gets: its own,
+ * or for a damaged one copied as asked, one that says so. */
+static char *
+destination_name (Walk       *walk,
+                  const char *name,
+                  GFileInfo  *info)
+{
+  if (is_damaged (info) && walk->job->copy_damaged)
+    return qr_image_copy_dup_damaged_name (name, is_folder (info));
+
+  return g_strdup (name);
+}
+
+/* A damaged file or folder, left out or copied as @copied_as. */
+static void
+note_damage (Walk                *walk,
+             QrImageCopyNoteKind  kind,
+             const char          *path,
+             GFileInfo           *info,
+             const char          *copied_as)
+{
+  guint64 missing = g_file_info_get_attribute_uint64 (info, QR_IMAGE_ATTRIBUTE_MISSING);
+  guint64 size = g_file_info_get_size (info);
+  g_autofree char *missing_text = g_format_size (missing);
+  g_autofree char *size_text = g_format_size (size);
+  QrImageCopyNote *note;
+  GError *error;
+
+  if (is_folder (info))
+    error = g_error_new_literal (QR_ERROR, QR_ERROR_DAMAGED,
+                                 _("Part of this folder was lost: the names of some of the "
+                                   "files in it are missing."));
+  else
+    /* Translators: how much of a damaged file was lost, as in "4.1 kB of
+     * its 6.0 kB were lost." */
+    error = g_error_new (QR_ERROR, QR_ERROR_DAMAGED, _("%s of its %s were lost."),
+                         missing_text, size_text);
+
+  note = add_note (walk, kind, path, error);
+  if (note == NULL)
+    return;
+
+  note->missing = missing;
+  note->size = size;
+  note->copied_as = g_strdup (copied_as);
 }
 
 /* A destination error: a name it does not take is that file's problem;
@@ -276,6 +344,49 @@ write_all (int           fd,
   return TRUE;
 }
 
+/* Copies @count bytes of @map at @offset, which lie at @physical in the
+ * image file, into @fd: those that were recovered; what was lost of a
+ * partly recovered image stays a hole. FALSE with a note, or with
+ * walk->fatal set. */
+static gboolean
+copy_piece (Walk        *walk,
+            QrImageData *map,
+            int          fd,
+            const char  *path,
+            guint64      offset,
+            guint64      physical,
+            gsize        count)
+{
+  while (count > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean lost;
+      gsize span = qr_image_get_span (walk->job->image, physical, count, &lost);
+      gssize n = span;
+
+      if (!lost)
+        n = qr_image_data_read (walk->job->image, map, offset, walk->buffer, span, &error);
+      if (n < 0)
+        {
+          add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+          return FALSE;
+        }
+
+      if (!lost && !write_all (fd, walk->buffer, n, offset))
+        {
+          destination_error (walk, path, errno);
+          return FALSE;
+        }
+
+      _qr_image_copy_add_progress (walk->self, 0, n, NULL);
+      offset += n;
+      physical += n;
+      count -= n;
+    }
+
+  return TRUE;
+}
+
 /* Copies the data of @map into @fd: only the extents, so that holes stay
  * holes. FALSE with a note, or with walk->fatal set. */
 static gboolean
@@ -296,34 +407,20 @@ copy_data (Walk        *walk,
 
       for (guint64 offset = extents[i].logical; offset < end; offset += PIECE_SIZE)
         {
-          g_autoptr(GError) error = NULL;
-          gsize count = MIN (PIECE_SIZE, end - offset);
-          gssize n;
-
           if (check_cancelled (walk))
             return FALSE;
 
-          n = qr_image_data_read (walk->job->image, map, offset, walk->buffer, count, &error);
-          if (n < 0)
-            {
-              add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-              return FALSE;
-            }
-
-          if (!write_all (fd, walk->buffer, n, offset))
-            {
-              destination_error (walk, path, errno);
-              return FALSE;
-            }
-
-          _qr_image_copy_add_progress (walk->self, 0, n, NULL);
+          if (!copy_piece (walk, map, fd, path, offset,
+                           extents[i].physical + (offset - extents[i].logical),
+                           MIN (PIECE_SIZE, end - offset)))
+            return FALSE;
         }
     }
 
   return TRUE;
 }
 
-static void
+static gboolean
 copy_regular (Walk       *walk,
               int         dir_fd,
               const char *name,
@@ -343,14 +440,14 @@ copy_regular (Walk       *walk,
   if (map == NULL)
     {
       add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-      return;
+      return FALSE;
     }
 
   fd = openat (dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       destination_error (walk, path, errno);
-      return;
+      return FALSE;
     }
 
   get_times (info, times);
@@ -368,11 +465,13 @@ copy_regular (Walk       *walk,
   close (fd);
   if (!done)
     unlinkat (dir_fd, temp, 0);
+
+  return done;
 }
 
 /* Links, copied as links and never followed */
 
-static void
+static gboolean
 copy_link (Walk       *walk,
            int         dir_fd,
            const char *name,
@@ -390,13 +489,13 @@ copy_link (Walk       *walk,
   if (target == NULL)
     {
       add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-      return;
+      return FALSE;
     }
 
   if (symlinkat (target, dir_fd, temp) != 0)
     {
       destination_error (walk, path, errno);
-      return;
+      return FALSE;
     }
 
   get_times (info, times);
@@ -406,14 +505,17 @@ copy_link (Walk       *walk,
     {
       unlinkat (dir_fd, temp, 0);
       destination_error (walk, path, errsv);
+      return FALSE;
     }
+
+  return TRUE;
 }
 
 /* Folders */
 
 /* Lists the folder @info at @path and, when copying, makes it as @name
- * in @dir_fd; then it is on the stack, to be filled. */
-static void
+ * in @dir_fd; then it is on the stack, to be filled, and TRUE. */
+static gboolean
 enter_folder (Walk       *walk,
               int         dir_fd,
               const char *name,
@@ -429,13 +531,13 @@ enter_folder (Walk       *walk,
   if (!g_hash_table_add (walk->visited, GUINT_TO_POINTER (inode)))
     {
       note_damaged (walk, path, _("the folder holds itself, in a loop"));
-      return;
+      return FALSE;
     }
 
   if (walk->stack->len >= MAX_DEPTH)
     {
       note_damaged (walk, path, _("its folders are nested too deeply"));
-      return;
+      return FALSE;
     }
 
   entries = qr_image_list (walk->job->image, inode, path, walk->job->cancellable, &error);
@@ -445,7 +547,7 @@ enter_folder (Walk       *walk,
         check_cancelled (walk);
       else
         add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-      return;
+      return FALSE;
     }
 
   if (!walk->counting)
@@ -453,14 +555,14 @@ enter_folder (Walk       *walk,
       if (mkdirat (dir_fd, name, 0700) != 0)
         {
           destination_error (walk, path, errno);
-          return;
+          return FALSE;
         }
 
       fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
         {
           destination_error (walk, path, errno);
-          return;
+          return FALSE;
         }
     }
 
@@ -471,6 +573,8 @@ enter_folder (Walk       *walk,
   frame->fd = fd;
   frame->info = g_object_ref (info);
   g_ptr_array_add (walk->stack, frame);
+
+  return TRUE;
 }
 
 /* A folder's own mode and time, once nothing more is written into it. */
@@ -491,14 +595,18 @@ leave_folder (Walk *walk)
   g_ptr_array_remove_index (walk->stack, walk->stack->len - 1);
 }
 
+/* Copies the entry @info, called @name in the image, at @path, into
+ * @dir_fd as @dest_name. */
 static void
 visit (Walk       *walk,
        int         dir_fd,
        const char *name,
+       const char *dest_name,
        const char *path,
        GFileInfo  *info)
 {
   const char *problem = g_file_info_get_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR);
+  gboolean copied = FALSE;
 
   if (problem != NULL)
     {
@@ -512,10 +620,16 @@ visit (Walk       *walk,
       return;
     }
 
+  if (is_damaged (info) && !walk->job->copy_damaged)
+    {
+      note_damage (walk, QR_IMAGE_COPY_NOTE_DAMAGED, path, info, NULL);
+      return;
+    }
+
   switch (g_file_info_get_file_type (info))
     {
     case G_FILE_TYPE_DIRECTORY:
-      enter_folder (walk, dir_fd, name, path, info);
+      copied = enter_folder (walk, dir_fd, dest_name, path, info);
       break;
 
     case G_FILE_TYPE_REGULAR:
@@ -526,7 +640,7 @@ visit (Walk       *walk,
       if (!walk->counting)
         {
           _qr_image_copy_add_progress (walk->self, 0, 0, path);
-          copy_regular (walk, dir_fd, name, path, info);
+          copied = copy_regular (walk, dir_fd, dest_name, path, info);
           _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
         }
       break;
@@ -535,7 +649,7 @@ visit (Walk       *walk,
       walk->files++;
       if (!walk->counting)
         {
-          copy_link (walk, dir_fd, name, path, info);
+          copied = copy_link (walk, dir_fd, dest_name, path, info);
           _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
         }
       break;
@@ -553,6 +667,13 @@ visit (Walk       *walk,
       note_damaged (walk, path, _("it is of no known kind"));
       break;
     }
+
+  if (copied && is_damaged (info))
+    {
+      g_autofree char *copied_as = destination_name (walk, name, info);
+
+      note_damage (walk, QR_IMAGE_COPY_NOTE_COPIED_DAMAGED, path, info, copied_as);
+    }
 }
 
 /* Works through the stack until it is empty or the copy ends. */
@@ -563,6 +684,8 @@ walk_stack (Walk *walk)
     {
       Frame *frame = g_ptr_array_index (walk->stack, walk->stack->len - 1);
       g_autofree char *path = NULL;
+      g_autofree char *dest_name = NULL;
+      const char *name;
       GFileInfo *info;
 
       if (check_cancelled (walk))
@@ -575,8 +698,10 @@ walk_stack (Walk *walk)
         }
 
       info = g_ptr_array_index (frame->entries, frame->next++);
-      path = g_build_filename (frame->path, g_file_info_get_name (info), NULL);
-      visit (walk, frame->fd, g_file_info_get_name (info), path, info);
+      name = g_file_info_get_name (info);
+      path = g_build_filename (frame->path, name, NULL);
+      dest_name = destination_name (walk, name, info);
+      visit (walk, frame->fd, name, dest_name, path, info);
     }
 }
 
@@ -610,34 +735,40 @@ copy_item (Walk       *walk,
            const char *path)
 {
   g_autofree char *name = NULL;
+  g_autofree char *final = NULL;
   g_autofree char *temp = NULL;
   g_autoptr(GFileInfo) info = lookup_item (walk, path, &name);
-  gboolean is_folder;
   int errsv;
 
   if (info == NULL)
     return;
 
-  is_folder = g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
-  if (!walk->counting &&
-      faccessat (walk->dest_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  /* Left out, which its note says. */
+  if (is_damaged (info) && !walk->job->copy_damaged)
+    {
+      visit (walk, walk->dest_fd, name, name, path, info);
+      return;
+    }
+
+  final = destination_name (walk, name, info);
+  if (!walk->counting && faccessat (walk->dest_fd, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     {
       destination_error (walk, path, EEXIST);
       return;
     }
 
-  if (!is_folder || walk->counting)
+  if (!is_folder (info) || walk->counting)
     {
-      visit (walk, walk->dest_fd, name, path, info);
+      visit (walk, walk->dest_fd, name, final, path, info);
       walk_stack (walk);
       if (!walk->counting && walk->fatal == NULL &&
-          faccessat (walk->dest_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-        g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, name, NULL));
+          faccessat (walk->dest_fd, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, final, NULL));
       return;
     }
 
   temp = temp_name ();
-  visit (walk, walk->dest_fd, temp, path, info);
+  visit (walk, walk->dest_fd, name, temp, path, info);
   if (walk->stack->len == 0)
     return;
   walk_stack (walk);
@@ -649,7 +780,7 @@ copy_item (Walk       *walk,
       return;
     }
 
-  errsv = give_name (walk->dest_fd, temp, name);
+  errsv = give_name (walk->dest_fd, temp, final);
   if (errsv != 0)
     {
       qr_extract_remove_tree (walk->dest_fd, temp);
@@ -657,7 +788,7 @@ copy_item (Walk       *walk,
       return;
     }
 
-  g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, name, NULL));
+  g_ptr_array_add (walk->job->copied, g_build_filename (walk->job->destination, final, NULL));
 }
 
 static void
@@ -690,16 +821,25 @@ open_destination (QrImageCopyJob  *job,
   return fd;
 }
 
+/* What the copy could not do, in one error: FALSE from the copy whenever
+ * it left anything out or copied anything damaged. */
 static GError *
 failed_error (QrImageCopyJob *job)
 {
+  g_autoptr(GString) message = g_string_new (NULL);
   guint n_failed = 0;
+  guint n_left_out = 0;
+  guint n_damaged_copies = 0;
   int code = QR_ERROR_FAILED;
 
   for (guint i = 0; i < job->notes->len; i++)
     {
       QrImageCopyNote *note = g_ptr_array_index (job->notes, i);
 
+      if (note->kind == QR_IMAGE_COPY_NOTE_DAMAGED)
+        n_left_out++;
+      else if (note->kind == QR_IMAGE_COPY_NOTE_COPIED_DAMAGED)
+        n_damaged_copies++;
       if (note->kind != QR_IMAGE_COPY_NOTE_FAILED)
         continue;
       if (n_failed++ == 0 && note->error->domain == QR_ERROR)
@@ -708,15 +848,49 @@ failed_error (QrImageCopyJob *job)
         code = QR_ERROR_DAMAGED;
     }
 
-  if (n_failed == 0)
+  if (n_failed > 0)
+    g_string_append_printf (message,
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         "%u file or folder could not be copied.",
+                                         "%u files or folders could not be copied.",
+                                         n_failed),
+                            n_failed);
+
+  if (n_left_out > 0)
+    {
+      if (message->len > 0)
+        g_string_append_c (message, ' ');
+      g_string_append_printf (message,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u damaged file or folder was left out.",
+                                           "%u damaged files or folders were left out.",
+                                           n_left_out),
+                              n_left_out);
+    }
+
+  if (n_damaged_copies > 0)
+    {
+      if (message->len > 0)
+        g_string_append_c (message, ' ');
+      /* Translators: “damaged” as in the names of damaged copies, such as
+       * "report (damaged).txt" */
+      g_string_append_printf (message,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u damaged file or folder was copied with "
+                                           "“damaged” in its name.",
+                                           "%u damaged files or folders were copied with "
+                                           "“damaged” in their names.",
+                                           n_damaged_copies),
+                              n_damaged_copies);
+    }
+
+  if (message->len == 0)
     return NULL;
 
-  return g_error_new (QR_ERROR, code,
-                      g_dngettext (GETTEXT_PACKAGE,
-                                   "%u file or folder could not be copied.",
-                                   "%u files or folders could not be copied.",
-                                   n_failed),
-                      n_failed);
+  if (n_left_out > 0 || n_damaged_copies > 0)
+    code = QR_ERROR_DAMAGED;
+
+  return g_error_new_literal (QR_ERROR, code, message->str);
 }
 
 gboolean

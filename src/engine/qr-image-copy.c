@@ -7,6 +7,10 @@
 
 #include "config.h"
 
+#include <limits.h>
+
+#include <glib/gi18n-lib.h>
+
 #include "qr-image-copy-private.h"
 
 /* Copies files and folders out of a disk image into a folder of the
@@ -17,6 +21,10 @@
  * "progress" is emitted. */
 
 #define PUBLISH_INTERVAL (G_USEC_PER_SEC / 5)
+
+/* What counts as an extension to keep at the end of a name: letters and
+ * digits, as in ".txt" or ".jpeg", not "3.5 meeting". */
+#define MAX_EXTENSION_LENGTH 10
 
 /* Before this much has been copied, a time left would be a guess. */
 #define ESTIMATE_AFTER (2 * G_USEC_PER_SEC)
@@ -34,10 +42,11 @@ struct _QrImageCopy
 {
   GObject       parent_instance;
 
-  /* Set at construction. */
+  /* Set at construction, or before the copy runs. */
   QrImage      *image;
   char        **paths;
   GFile        *destination;
+  gboolean      copy_damaged;
 
   /* The owner's: what was last published, and the results. */
   Progress      published;
@@ -195,6 +204,7 @@ qr_image_copy_run_async (QrImageCopy         *self,
   job->image = g_object_ref (self->image);
   job->paths = g_strdupv (self->paths);
   job->destination = g_file_get_path (self->destination);
+  job->copy_damaged = self->copy_damaged;
   job->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   job->notes = g_ptr_array_new_with_free_func ((GDestroyNotify) _qr_image_copy_note_free);
   job->copied = g_ptr_array_new_with_free_func (g_free);
@@ -293,6 +303,27 @@ qr_image_copy_new (QrImage            *image,
   self->destination = g_object_ref (destination);
 
   return self;
+}
+
+/* Whether the damaged files of a partly recovered image are copied too,
+ * under names that say so (see qr_image_copy_dup_damaged_name()); by
+ * default they are left out, with a note. */
+void
+qr_image_copy_set_copy_damaged (QrImageCopy *self,
+                                gboolean     copy_damaged)
+{
+  g_return_if_fail (QR_IS_IMAGE_COPY (self));
+  g_return_if_fail (!self->running);
+
+  self->copy_damaged = !!copy_damaged;
+}
+
+gboolean
+qr_image_copy_get_copy_damaged (QrImageCopy *self)
+{
+  g_return_val_if_fail (QR_IS_IMAGE_COPY (self), FALSE);
+
+  return self->copy_damaged;
 }
 
 GFile *
@@ -397,4 +428,79 @@ qr_image_copy_get_copied (QrImageCopy *self)
   g_return_val_if_fail (QR_IS_IMAGE_COPY (self), NULL);
 
   return self->copied != NULL ? (const char * const *) self->copied->pdata : none;
+}
+
+/* Damaged copies */
+
+static gboolean
+is_extension (const char *dot)
+{
+  gsize length = strlen (dot + 1);
+
+  if (length == 0 || length > MAX_EXTENSION_LENGTH)
+    return FALSE;
+
+  for (const char *c = dot + 1; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Where the extension of @name begins ("report.txt": ".txt", and
+ * "photos.tar.gz": ".tar.gz"), or its end when it has none. A folder's
+ * name and a hidden file's leading dot are names, not extensions. */
+static const char *
+find_extension (const char *name,
+                gboolean    is_folder)
+{
+  const char *end = name + strlen (name);
+  const char *dot = strrchr (name, '.');
+  const char *tar;
+
+  if (is_folder || dot == NULL || dot == name || !is_extension (dot))
+    return end;
+
+  tar = dot - strlen (".tar");
+  if (tar > name && g_ascii_strncasecmp (tar, ".tar", strlen (".tar")) == 0)
+    return tar;
+
+  return dot;
+}
+
+/* The name of the copy of a damaged file or folder: "report.txt" is
+ * copied as "report (damaged).txt", so that it still opens with the
+ * program its kind calls for, and never passes for the whole file. It
+ * fits the longest name Linux allows: a long name loses the end of its
+ * stem, never its extension. */
+char *
+qr_image_copy_dup_damaged_name (const char *name,
+                                gboolean    is_folder)
+{
+  const char *extension;
+  g_autofree char *stem = NULL;
+  g_autofree char *empty = NULL;
+  gsize room;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  extension = find_extension (name, is_folder);
+  stem = g_strndup (name, extension - name);
+
+  /* Translators: the name of a copy of a damaged file: its name, then
+   * its extension, as in "report (damaged).txt". Keep the extension
+   * (the second %s) last. */
+  empty = g_strdup_printf (_("%s (damaged)%s"), "", extension);
+  room = NAME_MAX > strlen (empty) ? NAME_MAX - strlen (empty) : 0;
+  if (strlen (stem) > room)
+    {
+      gsize cut = room;
+
+      /* Not in the middle of a character. */
+      while (cut > 0 && ((guchar) stem[cut] & 0xc0) == 0x80)
+        cut--;
+      stem[cut] = '\0';
+    }
+
+  return g_strdup_printf (_("%s (damaged)%s"), stem, extension);
 }

@@ -24,19 +24,35 @@ typedef enum
   /* Could not be copied: damaged, a name the destination does not allow,
    * or a name already taken there. */
   QR_IMAGE_COPY_NOTE_FAILED,
+  /* Of a partly recovered image, damaged (some of its data was lost), and
+   * left out: damaged files are copied only when asked. */
+  QR_IMAGE_COPY_NOTE_DAMAGED,
+  /* Damaged, and copied as asked, under a name that says so; what was
+   * lost of a file is a hole, reading as zeros. */
+  QR_IMAGE_COPY_NOTE_COPIED_DAMAGED,
 } QrImageCopyNoteKind;
 
-/* What happened to one file that was not copied. */
+/* What happened to one file that was not copied, or was copied damaged.
+ * For the damaged ones, @missing of its @size bytes were lost (of a
+ * folder, of its list of names), and a copy's name is @copied_as. */
 typedef struct
 {
   QrImageCopyNoteKind  kind;
   char                *path;
   GError              *error;
+  guint64              missing;
+  guint64              size;
+  char                *copied_as;
 } QrImageCopyNote;
 
 QrImageCopy        *qr_image_copy_new              (QrImage              *image,
                                                     const char * const   *paths,
                                                     GFile                *destination);
+void                qr_image_copy_set_copy_damaged (QrImageCopy          *self,
+                                                    gboolean              copy_damaged);
+gboolean            qr_image_copy_get_copy_damaged (QrImageCopy          *self);
+char               *qr_image_copy_dup_damaged_name (const char           *name,
+                                                    gboolean              is_folder);
 void                qr_image_copy_run_async        (QrImageCopy          *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,

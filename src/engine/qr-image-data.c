@@ -19,12 +19,17 @@
  * ext3 its block map, as byte ranges of the image file, sorted and
  * checked. Reading goes straight to those ranges (holes and extents not
  * yet written read as zeros), and the same ranges answer whether a file
- * of a partly recovered image is whole. */
+ * of a partly recovered image is whole. The blocks that say where the
+ * data lies (the extent tree below the inode, indirect blocks) are kept
+ * too: when one of them was lost, so is the knowledge of where the data
+ * is. */
 
 struct _QrImageData
 {
   guint64  size;
   GArray  *extents;
+  /* The blocks of the extent tree or the block map, as QrImageRanges. */
+  GArray  *nodes;
   /* A small file kept in its inode: its bytes. */
   GBytes  *inline_data;
 };
@@ -45,6 +50,7 @@ qr_image_data_free (QrImageData *data)
     return;
 
   g_clear_pointer (&data->extents, g_array_unref);
+  g_clear_pointer (&data->nodes, g_array_unref);
   g_clear_pointer (&data->inline_data, g_bytes_unref);
   g_free (data);
 }
@@ -107,6 +113,32 @@ add_blocks (Mapping *mapping,
   return TRUE;
 }
 
+/* A block of the extent tree or of the block map: one that lies outside
+ * the filesystem cannot be read, which the walk says on its own. */
+static gboolean
+add_node (Mapping *mapping,
+          guint64  block)
+{
+  QrImage *image = mapping->image;
+  QrImageRange node;
+
+  if (block >= image->n_blocks)
+    return TRUE;
+
+  if (mapping->data->nodes->len >= QR_IMAGE_MAX_EXTENTS)
+    {
+      _qr_image_set_damaged (&mapping->error, mapping->name,
+                             _("its data is cut into too many pieces"));
+      return FALSE;
+    }
+
+  node.offset = image->offset + block * image->block_size;
+  node.length = image->block_size;
+  g_array_append_val (mapping->data->nodes, node);
+
+  return TRUE;
+}
+
 static gboolean
 map_extents (Mapping                 *mapping,
              guint32                  inode,
@@ -136,12 +168,21 @@ map_extents (Mapping                 *mapping,
           break;
         }
 
-      if ((extent.e_flags & EXT2_EXTENT_FLAGS_LEAF) != 0 &&
-          (extent.e_flags & EXT2_EXTENT_FLAGS_UNINIT) == 0 &&
-          !add_blocks (mapping, extent.e_lblk, extent.e_pblk, extent.e_len))
-        break;
+      /* Every node is visited, an index entry on the way down (and
+       * again on the way up), to know where the tree itself lies. */
+      if ((extent.e_flags & EXT2_EXTENT_FLAGS_LEAF) == 0)
+        {
+          if ((extent.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT) == 0 &&
+              !add_node (mapping, extent.e_pblk))
+            break;
+        }
+      else if ((extent.e_flags & EXT2_EXTENT_FLAGS_UNINIT) == 0 &&
+               !add_blocks (mapping, extent.e_lblk, extent.e_pblk, extent.e_len))
+        {
+          break;
+        }
 
-      code = ext2fs_extent_get (handle, EXT2_EXTENT_NEXT_LEAF, &extent);
+      code = ext2fs_extent_get (handle, EXT2_EXTENT_NEXT, &extent);
     }
 
   ext2fs_extent_free (handle);
@@ -168,8 +209,9 @@ map_block_cb (ext2_filsys  fs,
 {
   Mapping *mapping = user_data;
 
+  /* An indirect block: where the data of the blocks it lists lies. */
   if (index < 0)
-    return 0;
+    return add_node (mapping, *block) ? 0 : BLOCK_ABORT;
 
   return add_blocks (mapping, index, *block, 1) ? 0 : BLOCK_ABORT;
 }
@@ -180,8 +222,7 @@ map_blocks (Mapping *mapping,
 {
   errcode_t code;
 
-  code = ext2fs_block_iterate3 (mapping->image->fs, inode,
-                                BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, NULL,
+  code = ext2fs_block_iterate3 (mapping->image->fs, inode, BLOCK_FLAG_READ_ONLY, NULL,
                                 map_block_cb, mapping);
   if (mapping->error != NULL)
     return FALSE;
@@ -196,9 +237,9 @@ map_blocks (Mapping *mapping,
 }
 
 /* Where the inode itself lies, which holds the data of a small file. */
-static guint64
-inode_position (QrImage *image,
-                guint32  inode)
+guint64
+_qr_image_inode_position (QrImage *image,
+                          guint32  inode)
 {
   ext2_filsys fs = image->fs;
   guint32 per_group = EXT2_INODES_PER_GROUP (fs->super);
@@ -240,7 +281,7 @@ map_inline (Mapping *mapping,
 
   mapping->data->inline_data = g_bytes_new (buffer, mapping->data->size);
   extent.logical = 0;
-  extent.physical = inode_position (image, inode);
+  extent.physical = _qr_image_inode_position (image, inode);
   extent.length = EXT2_INODE_SIZE (image->fs->super);
   g_array_append_val (mapping->data->extents, extent);
 
@@ -281,6 +322,24 @@ sort_extents (Mapping *mapping)
   return TRUE;
 }
 
+static gboolean
+nodes_were_lost (QrImage *self,
+                 GArray  *nodes)
+{
+  if (self->lost == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      QrImageRange *node = &g_array_index (nodes, QrImageRange, i);
+
+      if (_qr_image_lost_bytes (self, node->offset, node->length) > 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 QrImageData *
 _qr_image_map_locked (QrImage                  *self,
                       guint32                   inode,
@@ -294,6 +353,7 @@ _qr_image_map_locked (QrImage                  *self,
 
   data->size = EXT2_I_SIZE (raw);
   data->extents = g_array_new (FALSE, FALSE, sizeof (QrImageExtent));
+  data->nodes = g_array_new (FALSE, FALSE, sizeof (QrImageRange));
 
   if ((raw->i_flags & EXT4_ENCRYPT_FL) != 0)
     {
@@ -316,6 +376,15 @@ _qr_image_map_locked (QrImage                  *self,
     mapped = map_extents (&mapping, inode, raw) && sort_extents (&mapping);
   else
     mapped = map_blocks (&mapping, inode) && sort_extents (&mapping);
+
+  /* A lost block of the tree reads as zeros: a walk that failed there,
+   * or one that took its block numbers for holes. */
+  if (nodes_were_lost (self, data->nodes))
+    {
+      g_clear_error (&mapping.error);
+      _qr_image_set_damaged (error, name, _("where its data lies in the image was lost"));
+      return NULL;
+    }
 
   if (!mapped)
     {
@@ -574,4 +643,28 @@ qr_image_data_is_within (QrImageData        *data,
     *missing_bytes = missing;
 
   return missing == 0;
+}
+
+/* How many bytes of the file, up to its size, lie where a partly
+ * recovered image was lost. A small file kept in its inode is lost with
+ * it, which the inode's own place says. */
+guint64
+_qr_image_data_count_lost (QrImage     *self,
+                           QrImageData *data)
+{
+  guint64 lost = 0;
+
+  if (data->inline_data != NULL)
+    return 0;
+
+  for (guint i = 0; i < data->extents->len; i++)
+    {
+      QrImageExtent *extent = &g_array_index (data->extents, QrImageExtent, i);
+      guint64 end = MIN (extent->logical + extent->length, data->size);
+
+      if (end > extent->logical)
+        lost += _qr_image_lost_bytes (self, extent->physical, end - extent->logical);
+    }
+
+  return lost;
 }

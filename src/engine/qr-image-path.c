@@ -125,15 +125,11 @@ _qr_image_lookup_locked (QrImage     *self,
       g_autofree char *name = g_ptr_array_steal_index (stack, stack->len - 1);
       g_autofree char *target = NULL;
       struct ext2_inode_large raw;
-      ext2_ino_t found = 0;
-      errcode_t code;
+      guint32 found;
 
-      code = ext2fs_lookup (self->fs, current, name, strlen (name), NULL, &found);
-      if (code != 0)
-        {
-          _qr_image_set_error (self, error, code, path);
-          return 0;
-        }
+      found = _qr_image_find_entry_locked (self, current, name, path, error);
+      if (found == 0)
+        return 0;
 
       if (!_qr_image_read_inode (self, found, &raw, path, error))
         return 0;

@@ -49,6 +49,7 @@ qr_image_finalize (GObject *object)
   g_mutex_clear (&self->lock);
   g_free (self->path);
   g_free (self->display_name);
+  g_clear_pointer (&self->lost, g_array_unref);
 
   G_OBJECT_CLASS (qr_image_parent_class)->finalize (object);
 }
@@ -170,6 +171,23 @@ open_fs (QrImage      *self,
                        unix_io_manager, fs);
 }
 
+/* A partly recovered image whose filesystem cannot be opened because its
+ * superblock was lost. (Lost group descriptors are found out later, for
+ * the inodes they lead to.) */
+static gboolean
+superblock_was_lost (QrImage  *self,
+                     GError  **error)
+{
+  if (_qr_image_lost_bytes (self, self->offset + SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE) == 0)
+    return FALSE;
+
+  g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+               _("The filesystem in “%s” cannot be read: the part of the image that "
+                 "describes it was lost with the damaged part of the backup."),
+               self->display_name);
+  return TRUE;
+}
+
 /* The superblock alone first: its counts decide how much the full open
  * allocates, so they must fit the image before it is attempted. */
 static gboolean
@@ -184,7 +202,8 @@ check_superblock (QrImage  *self,
   code = open_fs (self, EXT2_FLAG_SUPER_ONLY, &fs);
   if (code != 0)
     {
-      set_open_error (self, error, code);
+      if (!superblock_was_lost (self, error))
+        set_open_error (self, error, code);
       return FALSE;
     }
 
@@ -249,23 +268,55 @@ open_file (QrImage  *self,
 
 /* Opens the filesystem that starts @offset bytes into the image file at
  * @path and takes @size bytes (0: up to the end of the file). Nothing is
- * ever written to the image. */
+ * ever written to the image. When a salvage left a list of what it lost
+ * of the file beside it, the image is partly recovered, as
+ * qr_image_open_partial() says. */
 QrImage *
 qr_image_open (const char  *path,
                guint64      offset,
                guint64      size,
                GError     **error)
 {
+  g_autoptr(GArray) lost = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_qr_image_read_lost_beside (path, &lost, error))
+    return NULL;
+
+  if (lost == NULL)
+    return qr_image_open_partial (path, offset, size, NULL, 0, error);
+
+  return qr_image_open_partial (path, offset, size, (const QrImageRange *) (gpointer) lost->data,
+                                lost->len, error);
+}
+
+/* As qr_image_open(), for an image file of which the @n_lost ranges
+ * @lost (bytes of the file, partitions and all) were lost: every file is
+ * then said to be intact or damaged (QR_IMAGE_ATTRIBUTE_DAMAGED), and
+ * damaged folders give what is left of them. No ranges: a whole image,
+ * whatever lies beside it. */
+QrImage *
+qr_image_open_partial (const char          *path,
+                       guint64              offset,
+                       guint64              size,
+                       const QrImageRange  *lost,
+                       guint                n_lost,
+                       GError             **error)
+{
   g_autoptr(QrImage) self = NULL;
   errcode_t code;
 
   g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (lost != NULL || n_lost == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (QR_TYPE_IMAGE, NULL);
   self->path = g_strdup (path);
   self->display_name = g_filename_display_basename (path);
   self->offset = offset;
+  _qr_image_set_lost (self, lost, n_lost);
 
   if (!open_file (self, size, error) || !check_superblock (self, error))
     return NULL;
@@ -315,6 +366,13 @@ _qr_image_read_inode (QrImage                  *self,
 
   memset (raw, 0, sizeof *raw);
   code = ext2fs_read_inode_full (self->fs, inode, (struct ext2_inode *) raw, sizeof *raw);
+  if (code != 0 && _qr_image_inode_was_lost (self, inode))
+    {
+      ext2fs_flush_icache (self->fs);
+      _qr_image_set_damaged (error, name, _("the part of the image that describes it was lost"));
+      return FALSE;
+    }
+
   if (code != 0)
     {
       _qr_image_set_error (self, error, code, name);
@@ -419,6 +477,7 @@ query_info_locked (QrImage     *self,
   info = g_file_info_new ();
   set_names (info, name);
   fill_info (self, info, inode, &raw);
+  _qr_image_judge_locked (self, info, inode, &raw);
 
   return g_steal_pointer (&info);
 }
@@ -521,6 +580,8 @@ entry_info (QrImage    *self,
         _qr_image_set_damaged (&error, g_file_info_get_display_name (info),
                                _("its name is not valid"));
       g_file_info_set_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR, error->message);
+      /* Unreadable, perhaps because it was lost. */
+      _qr_image_judge_locked (self, info, inode, NULL);
     }
 
   return info;
@@ -557,8 +618,7 @@ list_locked (QrImage       *self,
       return NULL;
     }
 
-  code = ext2fs_dir_iterate2 (self->fs, inode, DIRENT_FLAG_INCLUDE_EMPTY, NULL,
-                              list_entry_cb, &listing);
+  code = _qr_image_iterate_folder_locked (self, inode, &raw, list_entry_cb, &listing);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   if (listing.too_large)

@@ -18,6 +18,14 @@ G_DECLARE_FINAL_TYPE (QrImage, qr_image, QR, IMAGE, GObject)
 /* Set on a GFileInfo that cannot be read: why, as a sentence. */
 #define QR_IMAGE_ATTRIBUTE_ERROR "qr::error"
 
+/* Set on every GFileInfo of a partly recovered image (see
+ * qr_image_is_partial()): whether some of the file's own data lies where
+ * the image was not recovered (a boolean), and how many of its bytes do
+ * (a uint64). A folder's own data is its list of names, a link's its
+ * target. */
+#define QR_IMAGE_ATTRIBUTE_DAMAGED "qr::damaged"
+#define QR_IMAGE_ATTRIBUTE_MISSING "qr::missing"
+
 /* The root folder of every ext2/3/4 filesystem. */
 #define QR_IMAGE_ROOT_INODE 2
 
@@ -43,8 +51,21 @@ QrImage          *qr_image_open            (const char           *path,
                                             guint64               offset,
                                             guint64               size,
                                             GError              **error);
+QrImage          *qr_image_open_partial    (const char           *path,
+                                            guint64               offset,
+                                            guint64               size,
+                                            const QrImageRange   *lost,
+                                            guint                 n_lost,
+                                            GError              **error);
 const char       *qr_image_get_path        (QrImage              *self);
 guint64           qr_image_get_offset      (QrImage              *self);
+gboolean          qr_image_is_partial      (QrImage              *self);
+const QrImageRange *qr_image_get_lost_ranges (QrImage            *self,
+                                            guint                *n_ranges);
+guint64           qr_image_get_span        (QrImage              *self,
+                                            guint64               offset,
+                                            guint64               length,
+                                            gboolean             *lost);
 
 guint32           qr_image_lookup          (QrImage              *self,
                                             const char           *path,

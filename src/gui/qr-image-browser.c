@@ -22,9 +22,13 @@
  * no mount, no udisks and no particular account, which is why it is the
  * way that always works.
  *
+ * Of a partly recovered image, damaged files are marked as such and left
+ * out of a copy unless the user asks for them too.
+ *
  * Keyboard: the arrows move in the list, Enter opens a folder, Space
  * chooses the file or folder under the cursor, Ctrl+A chooses all,
- * Backspace or Alt+Up goes up, Escape closes. */
+ * Backspace or Alt+Up goes up, Alt+D also copies damaged files, Escape
+ * closes. */
 struct _QrImageBrowser
 {
   AdwWindow       parent_instance;
@@ -37,6 +41,7 @@ struct _QrImageBrowser
   GtkListView    *list_view;
   GtkLabel       *empty_label;
   GtkLabel       *chosen_label;
+  GtkCheckButton *damaged_check;
   GtkLabel       *destination_label;
   GtkWidget      *copy_button;
   GtkProgressBar *progress_bar;
@@ -391,6 +396,36 @@ copy_progress_cb (QrImageBrowser *self,
   gtk_label_set_label (self->current_label, current != NULL ? current : "");
 }
 
+static void
+append_note (GString         *text,
+             QrImageCopyNote *note)
+{
+  switch (note->kind)
+    {
+    case QR_IMAGE_COPY_NOTE_SKIPPED:
+      /* Translators: a file that was left out on purpose, and why */
+      g_string_append_printf (text, _("Left out: %s: %s"), note->path, note->error->message);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_DAMAGED:
+      /* Translators: a damaged file that was left out, then how much of it was lost */
+      g_string_append_printf (text, _("%s: damaged, left out. %s"), note->path,
+                              note->error->message);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_COPIED_DAMAGED:
+      /* Translators: a damaged file, the name of its copy, then how much of it was lost */
+      g_string_append_printf (text, _("%s: damaged, copied as “%s”. %s"), note->path,
+                              note->copied_as, note->error->message);
+      break;
+
+    case QR_IMAGE_COPY_NOTE_FAILED:
+    default:
+      g_string_append (text, note->error->message);
+      break;
+    }
+}
+
 static char *
 format_notes (QrImageCopy *copy)
 {
@@ -399,18 +434,25 @@ format_notes (QrImageCopy *copy)
 
   for (guint i = 0; i < notes->len; i++)
     {
-      QrImageCopyNote *note = g_ptr_array_index (notes, i);
-
       if (text->len > 0)
         g_string_append_c (text, '\n');
-      if (note->kind == QR_IMAGE_COPY_NOTE_SKIPPED)
-        /* Translators: a file that was left out on purpose, and why */
-        g_string_append_printf (text, _("Left out: %s: %s"), note->path, note->error->message);
-      else
-        g_string_append_printf (text, "%s", note->error->message);
+      append_note (text, g_ptr_array_index (notes, i));
     }
 
   return g_string_free (text, FALSE);
+}
+
+static guint
+count_notes (QrImageCopy         *copy,
+             QrImageCopyNoteKind  kind)
+{
+  GPtrArray *notes = qr_image_copy_get_notes (copy);
+  guint n = 0;
+
+  for (guint i = 0; i < notes->len; i++)
+    n += ((QrImageCopyNote *) g_ptr_array_index (notes, i))->kind == kind;
+
+  return n;
 }
 
 /* A file that could not be copied ends as a note; anything else ended
@@ -431,6 +473,8 @@ show_done (QrImageBrowser *self,
   g_autofree char *description = NULL;
   g_autofree char *notes = format_notes (self->copy);
   gboolean some_copied = qr_image_copy_get_copied (self->copy)[0] != NULL;
+  guint n_failed = count_notes (self->copy, QR_IMAGE_COPY_NOTE_FAILED);
+  guint n_left_out = count_notes (self->copy, QR_IMAGE_COPY_NOTE_DAMAGED);
   const char *icon = "dialog-warning-symbolic";
   const char *title;
 
@@ -439,6 +483,21 @@ show_done (QrImageBrowser *self,
       icon = "emblem-ok-symbolic";
       title = _("Your Files Are Copied");
       description = g_strdup_printf (_("They are in “%s” and belong to you."), where);
+    }
+  else if (is_per_file (error) && some_copied && n_failed == 0 && n_left_out == 0)
+    {
+      /* All copied, damaged ones too, as asked. */
+      title = _("Your Files Are Copied");
+      description = g_strdup_printf (_("They are in “%s” and belong to you. %s"), where,
+                                     error->message);
+    }
+  else if (is_per_file (error) && n_failed == 0)
+    {
+      title = _("Damaged Files Were Left Out");
+      if (some_copied)
+        description = g_strdup_printf (_("The rest is in “%s”. %s"), where, error->message);
+      else
+        description = g_strdup (error->message);
     }
   else if (is_per_file (error) && some_copied)
     {
@@ -456,6 +515,18 @@ show_done (QrImageBrowser *self,
       title = g_error_matches (error, QR_ERROR, QR_ERROR_NO_SPACE)
               ? _("The Destination Disk Is Full") : _("The Files Could Not Be Copied");
       description = g_strdup_printf (_("%s Nothing half-written was left behind."), error->message);
+    }
+
+  /* The way to what is left of the damaged ones. */
+  if (n_left_out > 0)
+    {
+      g_autofree char *with_remedy = NULL;
+
+      /* Translators: “Also copy damaged files” is the check box of the file browser */
+      with_remedy = g_strdup_printf (_("%s To copy what is left of them, choose “Also copy "
+                                       "damaged files” and copy them again."), description);
+      g_free (description);
+      description = g_steal_pointer (&with_remedy);
     }
 
   adw_status_page_set_icon_name (self->status_page, icon);
@@ -510,6 +581,9 @@ copy_action (GtkWidget  *widget,
 
   g_clear_object (&self->copy);
   self->copy = qr_image_copy_new (self->image, (const char * const *) paths, self->destination);
+  qr_image_copy_set_copy_damaged (self->copy,
+                                  qr_image_is_partial (self->image) &&
+                                  gtk_check_button_get_active (self->damaged_check));
   self->copy_cancellable = g_cancellable_new ();
   g_signal_connect_object (self->copy, "progress", G_CALLBACK (copy_progress_cb), self,
                            G_CONNECT_SWAPPED);
@@ -602,6 +676,7 @@ opened_cb (GObject      *object,
       return;
     }
 
+  gtk_widget_set_visible (GTK_WIDGET (self->damaged_check), qr_image_is_partial (self->image));
   navigate (self, files_path);
 }
 
@@ -702,6 +777,7 @@ qr_image_browser_class_init (QrImageBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, list_view);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, empty_label);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, chosen_label);
+  gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, damaged_check);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, destination_label);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, copy_button);
   gtk_widget_class_bind_template_child (widget_class, QrImageBrowser, progress_bar);

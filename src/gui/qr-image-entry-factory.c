@@ -13,7 +13,9 @@
 
 /* How the file browser draws an entry of a disk image: a box to tick, an
  * icon for its kind, its name, and its size and date (or why it cannot
- * be copied) underneath, which fits a phone. */
+ * be copied) underneath, which fits a phone. A damaged entry has a
+ * warning icon and says how much of it was lost, in the warning colour,
+ * and its box is named as damaged. */
 
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
@@ -52,7 +54,7 @@ icon_name (QrImageEntry *entry)
 {
   GFileInfo *info = qr_image_entry_get_info (entry);
 
-  if (g_file_info_has_attribute (info, QR_IMAGE_ATTRIBUTE_ERROR))
+  if (qr_image_entry_is_damaged (entry))
     return "dialog-warning-symbolic";
 
   switch (g_file_info_get_file_type (info))
@@ -72,6 +74,17 @@ icon_name (QrImageEntry *entry)
 }
 
 static void
+set_css_class (GtkWidget  *widget,
+               const char *css_class,
+               gboolean    set)
+{
+  if (set)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
+static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              gpointer                  user_data)
@@ -85,13 +98,19 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *details = gtk_widget_get_next_sibling (name);
   GFileInfo *info = qr_image_entry_get_info (entry);
   g_autofree char *details_text = qr_image_entry_dup_details (entry);
+  g_autofree char *accessible_name = qr_image_entry_dup_accessible_name (entry);
+  gboolean damaged = qr_image_entry_is_damaged (entry);
   GBinding *binding;
 
   gtk_image_set_from_icon_name (GTK_IMAGE (icon), icon_name (entry));
   gtk_label_set_label (GTK_LABEL (name), g_file_info_get_display_name (info));
   gtk_label_set_label (GTK_LABEL (details), details_text);
+  /* Rows are reused: the colour of damage goes with the entry. */
+  set_css_class (icon, "warning", damaged);
+  set_css_class (details, "warning", damaged);
+  set_css_class (details, "dim-label", !damaged);
   gtk_accessible_update_property (GTK_ACCESSIBLE (check),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, g_file_info_get_display_name (info),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_name,
                                   -1);
 
   binding = g_object_bind_property (entry, "checked", check, "active",

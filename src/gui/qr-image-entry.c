@@ -145,6 +145,17 @@ qr_image_entry_is_folder (QrImageEntry *self)
          !g_file_info_has_attribute (self->info, QR_IMAGE_ATTRIBUTE_ERROR);
 }
 
+/* Damaged: it cannot be read at all, or some of its data was lost with
+ * the damaged part of a backup (of a folder, some of its names). */
+gboolean
+qr_image_entry_is_damaged (QrImageEntry *self)
+{
+  g_return_val_if_fail (QR_IS_IMAGE_ENTRY (self), FALSE);
+
+  return g_file_info_has_attribute (self->info, QR_IMAGE_ATTRIBUTE_ERROR) ||
+         g_file_info_get_attribute_boolean (self->info, QR_IMAGE_ATTRIBUTE_DAMAGED);
+}
+
 gboolean
 qr_image_entry_get_checked (QrImageEntry *self)
 {
@@ -167,6 +178,24 @@ qr_image_entry_set_checked (QrImageEntry *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHECKED]);
 }
 
+/* Of a damaged folder, that names in it were lost; of a file, how much
+ * of it was. */
+static char *
+dup_damage (QrImageEntry *self)
+{
+  g_autofree char *missing = NULL;
+  g_autofree char *size = NULL;
+
+  if (g_file_info_get_file_type (self->info) == G_FILE_TYPE_DIRECTORY)
+    return g_strdup (_("Damaged folder · some names in it were lost"));
+
+  missing = g_format_size (g_file_info_get_attribute_uint64 (self->info,
+                                                             QR_IMAGE_ATTRIBUTE_MISSING));
+  size = g_format_size (g_file_info_get_size (self->info));
+  /* Translators: a damaged file's details, like "Damaged · 65.5 kB of 2.1 MB lost" */
+  return g_strdup_printf (_("Damaged · %s of %s lost"), missing, size);
+}
+
 /* What the browser shows under the name: size and date, or why it is
  * damaged. */
 char *
@@ -182,6 +211,9 @@ qr_image_entry_dup_details (QrImageEntry *self)
   problem = g_file_info_get_attribute_string (self->info, QR_IMAGE_ATTRIBUTE_ERROR);
   if (problem != NULL)
     return g_strdup (_("Damaged: it cannot be copied"));
+
+  if (qr_image_entry_is_damaged (self))
+    return dup_damage (self);
 
   mtime = g_date_time_new_from_unix_local (g_file_info_get_attribute_uint64 (self->info,
                                                                              G_FILE_ATTRIBUTE_TIME_MODIFIED));
@@ -209,4 +241,21 @@ qr_image_entry_dup_details (QrImageEntry *self)
     default:
       return g_strdup (_("Not a file: it is left out"));
     }
+}
+
+/* What a screen reader says of the entry: its name, and that it is
+ * damaged when it is. */
+char *
+qr_image_entry_dup_accessible_name (QrImageEntry *self)
+{
+  const char *name;
+
+  g_return_val_if_fail (QR_IS_IMAGE_ENTRY (self), NULL);
+
+  name = g_file_info_get_display_name (self->info);
+  if (!qr_image_entry_is_damaged (self))
+    return g_strdup (name);
+
+  /* Translators: how a screen reader names a damaged file, as in "holiday.jpg, damaged" */
+  return g_strdup_printf (_("%s, damaged"), name);
 }

@@ -20,9 +20,11 @@ QrImageEntry *qr_image_entry_new         (GFileInfo    *info,
 GFileInfo    *qr_image_entry_get_info    (QrImageEntry *self);
 const char   *qr_image_entry_get_path    (QrImageEntry *self);
 gboolean      qr_image_entry_is_folder   (QrImageEntry *self);
+gboolean      qr_image_entry_is_damaged  (QrImageEntry *self);
 gboolean      qr_image_entry_get_checked (QrImageEntry *self);
 void          qr_image_entry_set_checked (QrImageEntry *self,
                                           gboolean      checked);
 char         *qr_image_entry_dup_details (QrImageEntry *self);
+char         *qr_image_entry_dup_accessible_name (QrImageEntry *self);
 
 G_END_DECLS

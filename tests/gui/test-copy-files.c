@@ -8,7 +8,9 @@
 /* "Copy Files…" on the Done page: the browser of a restored qube's disk
  * image, driven through what its keys do, copying real files out of a
  * real backup; and Open Files giving way to Copy Files where mounting
- * cannot work. Needs no udisks and no root. */
+ * cannot work. The browser of a partly recovered image, salvaged from a
+ * damaged backup, marks its damaged files and copies them only when
+ * asked. Needs no udisks and no root. */
 
 #include "config.h"
 
@@ -16,11 +18,16 @@
 
 #include <glib/gstdio.h>
 
+#include "qr-backup.h"
+#include "qr-error.h"
 #include "qr-error-view.h"
+#include "qr-image.h"
 #include "qr-image-browser.h"
 #include "qr-image-entry.h"
+#include "qr-mount-tracker.h"
 #include "qr-page-choose.h"
 #include "qr-page-done.h"
+#include "qr-restore.h"
 #include "qr-result-row.h"
 #include "qr-test-utils.h"
 
@@ -30,6 +37,7 @@
 
 static char *fixture_dir;
 static char *small_backup;
+static char *salvaged_image;
 
 typedef struct
 {
@@ -489,6 +497,217 @@ test_damaged_image (Fixture       *fixture,
                             "private.img"));
 }
 
+/* A partly recovered image */
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* What "Recover What Can Be Read" makes of a backup with one damaged
+ * part of work's private.img: an uncompressed one, so that what follows
+ * the damage is recovered too. */
+static char *
+make_salvaged_image (const char *dir)
+{
+  const char *args[] = { "--qubes", "small", "--compression", "none", "--corrupt-member",
+                         "vm12/private.img.017.enc", NULL };
+  g_autofree char *backup_path = qr_test_make_backup (dir, "damaged-backup", args);
+  g_autofree char *dest_path = g_build_filename (dir, "salvaged", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (backup_path);
+  g_autoptr(GFile) dest = g_file_new_for_path (dest_path);
+  g_autoptr(QrBackup) backup = NULL;
+  g_autoptr(QrRestore) restore = NULL;
+  g_autoptr(GAsyncResult) unlocked = NULL;
+  g_autoptr(GAsyncResult) restored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  backup = qr_backup_open (file, NULL, &error);
+  g_assert_no_error (error);
+  qr_backup_unlock_async (backup, QR_TEST_PASSPHRASE, NULL, NULL, store_result_cb, &unlocked);
+  g_assert_true (qr_test_wait_until (has_result, &unlocked, QR_TEST_TIMEOUT_SECONDS));
+  g_assert_true (qr_backup_unlock_finish (backup, unlocked, &error));
+
+  restore = qr_restore_new (backup, dest);
+  qr_restore_set_salvage (restore, TRUE);
+  qr_restore_run_async (restore, NULL, store_result_cb, &restored);
+  g_assert_true (qr_test_wait_until (has_result, &restored, QR_TEST_TIMEOUT_SECONDS));
+  g_assert_false (qr_restore_run_finish (restore, restored, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+
+  return g_build_filename (dest_path, "work (partly recovered)", "private.img", NULL);
+}
+
+/* The row that shows the entry called @name: its box to tick and its
+ * details. */
+static void
+find_row_widgets (QrImageBrowser  *browser,
+                  const char      *name,
+                  GtkWidget      **check,
+                  GtkWidget      **details)
+{
+  GtkWidget *list = browser_child (browser, "list_view");
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, list);
+  while (stack->len > 0)
+    {
+      GtkWidget *widget = g_ptr_array_steal_index (stack, stack->len - 1);
+      GtkWidget *name_label;
+
+      for (GtkWidget *child = gtk_widget_get_first_child (widget);
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_ptr_array_add (stack, child);
+
+      /* The row: a box to tick, an icon, and the two labels. */
+      if (!GTK_IS_CHECK_BUTTON (gtk_widget_get_first_child (widget)) || !GTK_IS_BOX (widget))
+        continue;
+      name_label = gtk_widget_get_first_child (gtk_widget_get_last_child (widget));
+      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (name_label)), name) != 0)
+        continue;
+
+      *check = gtk_widget_get_first_child (widget);
+      *details = gtk_widget_get_next_sibling (name_label);
+      return;
+    }
+
+  g_error ("No row shows %s", name);
+}
+
+static const char *
+status_title (QrImageBrowser *browser)
+{
+  return adw_status_page_get_title (ADW_STATUS_PAGE (browser_child (browser, "status_page")));
+}
+
+static const char *
+status_description (QrImageBrowser *browser)
+{
+  return adw_status_page_get_description (ADW_STATUS_PAGE (browser_child (browser,
+                                                                          "status_page")));
+}
+
+/* The damaged file of a partly recovered image: marked, in words and for
+ * a screen reader; left out unless the box is ticked, and said so; then
+ * copied under a name that says so. */
+static void
+test_damaged_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qr-damaged-files-XXXXXX", &error);
+  g_autofree char *dest = g_build_filename (dir, "Recovered", NULL);
+  g_autofree char *intact = g_build_filename (dest, "report.txt", NULL);
+  g_autofree char *left_out = g_build_filename (dest, "holiday.jpg", NULL);
+  g_autofree char *damaged_copy = g_build_filename (dest, "holiday (damaged).jpg", NULL);
+  g_autoptr(GFile) image = g_file_new_for_path (salvaged_image);
+  g_autoptr(GFile) dest_file = g_file_new_for_path (dest);
+  g_autoptr(QrMountTracker) tracker = qr_mount_tracker_new ();
+  GtkWidget *damaged_check;
+  GtkWidget *check = NULL;
+  GtkWidget *details = NULL;
+  QrImageBrowser *browser;
+  QrImageEntry *entry;
+  const char *notes;
+
+  g_assert_no_error (error);
+  browser = qr_image_browser_new (NULL, image, "work", tracker);
+  gtk_window_present (GTK_WINDOW (browser));
+  qr_image_browser_set_destination (browser, dest_file);
+  wait_for (browser, "browse", "/home/user");
+
+  /* Offered for a partly recovered image, and off. */
+  damaged_check = browser_child (browser, "damaged_check");
+  g_assert_true (gtk_widget_get_visible (damaged_check));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (damaged_check)));
+
+  move_to (browser, "Pictures");
+  press (browser, "browser.open-selected");
+  wait_for (browser, "browse", "/home/user/Pictures");
+  qr_test_settle (100);
+
+  /* Marked: in words, in colour, and for a screen reader. */
+  move_to (browser, "holiday.jpg");
+  entry = gtk_single_selection_get_selected_item (get_selection (browser));
+  g_assert_true (qr_image_entry_is_damaged (entry));
+  find_row_widgets (browser, "holiday.jpg", &check, &details);
+  g_assert_true (g_str_has_prefix (gtk_label_get_label (GTK_LABEL (details)), "Damaged · "));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (details)), "lost"));
+  g_assert_true (gtk_widget_has_css_class (details, "warning"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "holiday.jpg, damaged");
+
+  /* Left out, and the summary says how many and how to get them. */
+  press (browser, "browser.select-all");
+  press (browser, "browser.go-up");
+  wait_for (browser, "browse", "/home/user");
+  move_to (browser, "Documents");
+  press (browser, "browser.open-selected");
+  wait_for (browser, "browse", "/home/user/Documents");
+  move_to (browser, "report.txt");
+  find_row_widgets (browser, "report.txt", &check, &details);
+  g_assert_false (gtk_widget_has_css_class (details, "warning"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "report.txt");
+  press (browser, "browser.toggle-selected");
+  press (browser, "browser.copy");
+  wait_for (browser, "done", NULL);
+  g_assert_cmpstr (status_title (browser), ==, "Damaged Files Were Left Out");
+  g_assert_nonnull (strstr (status_description (browser), "1 damaged file or folder was left out"));
+  g_assert_nonnull (strstr (status_description (browser), "Also copy damaged files"));
+  notes = gtk_label_get_label (GTK_LABEL (browser_child (browser, "notes_label")));
+  g_assert_nonnull (strstr (notes, "holiday.jpg"));
+  g_assert_true (g_file_test (intact, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (left_out, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (damaged_copy, G_FILE_TEST_EXISTS));
+
+  /* Asked for: copied, named as damaged. */
+  press (browser, "browser.copy-more");
+  wait_for (browser, "browse", "/home/user/Documents");
+  press (browser, "browser.go-up");
+  wait_for (browser, "browse", "/home/user");
+  move_to (browser, "Pictures");
+  press (browser, "browser.open-selected");
+  wait_for (browser, "browse", "/home/user/Pictures");
+  press (browser, "browser.select-all");
+  g_assert_true (gtk_widget_mnemonic_activate (gtk_check_button_get_child (GTK_CHECK_BUTTON (damaged_check)),
+                                               FALSE));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (damaged_check)));
+  press (browser, "browser.copy");
+  wait_for (browser, "done", NULL);
+  g_assert_cmpstr (status_title (browser), ==, "Your Files Are Copied");
+  g_assert_nonnull (strstr (status_description (browser), "“damaged” in its name"));
+  g_assert_true (g_file_test (damaged_copy, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (left_out, G_FILE_TEST_EXISTS));
+  g_assert_true (gtk_widget_is_sensitive (browser_child (browser, "show_button")));
+
+  gtk_window_destroy (GTK_WINDOW (browser));
+  qr_test_settle (50);
+  qr_test_remove_tree (dir);
+}
+
+/* A whole image offers no such choice. */
+static void
+test_whole_image_has_no_damage (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  QrImageBrowser *browser = open_browser (find_row (fixture, "work"));
+
+  wait_for (browser, "browse", "/home/user");
+  g_assert_false (gtk_widget_get_visible (browser_child (browser, "damaged_check")));
+}
+
 static void
 count_cb (guint *count)
 {
@@ -521,6 +740,47 @@ test_entry_new_destroy (void)
   g_assert_finalize_object (entry);
 }
 
+/* What a damaged entry says of itself, file and folder. */
+static void
+test_entry_damaged (void)
+{
+  g_autoptr(GFileInfo) info = g_file_info_new ();
+  g_autoptr(QrImageEntry) entry = NULL;
+  g_autoptr(QrImageEntry) folder = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *name = NULL;
+
+  g_file_info_set_name (info, "report.txt");
+  g_file_info_set_display_name (info, "report.txt");
+  g_file_info_set_file_type (info, G_FILE_TYPE_REGULAR);
+  g_file_info_set_size (info, 6000);
+  g_file_info_set_attribute_boolean (info, QR_IMAGE_ATTRIBUTE_DAMAGED, FALSE);
+  g_file_info_set_attribute_uint64 (info, QR_IMAGE_ATTRIBUTE_MISSING, 0);
+  entry = qr_image_entry_new (info, "/home/user/report.txt");
+  g_assert_false (qr_image_entry_is_damaged (entry));
+  name = qr_image_entry_dup_accessible_name (entry);
+  g_assert_cmpstr (name, ==, "report.txt");
+  g_clear_object (&entry);
+  g_clear_pointer (&name, g_free);
+
+  g_file_info_set_attribute_boolean (info, QR_IMAGE_ATTRIBUTE_DAMAGED, TRUE);
+  g_file_info_set_attribute_uint64 (info, QR_IMAGE_ATTRIBUTE_MISSING, 4096);
+  entry = qr_image_entry_new (info, "/home/user/report.txt");
+  g_assert_true (qr_image_entry_is_damaged (entry));
+  details = qr_image_entry_dup_details (entry);
+  g_assert_cmpstr (details, ==, "Damaged · 4.1\u00a0kB of 6.0\u00a0kB lost");
+  name = qr_image_entry_dup_accessible_name (entry);
+  g_assert_cmpstr (name, ==, "report.txt, damaged");
+  g_clear_pointer (&details, g_free);
+
+  /* A damaged folder can still be opened, for what is left in it. */
+  g_file_info_set_file_type (info, G_FILE_TYPE_DIRECTORY);
+  folder = qr_image_entry_new (info, "/home/user/Documents");
+  g_assert_true (qr_image_entry_is_folder (folder));
+  details = qr_image_entry_dup_details (folder);
+  g_assert_cmpstr (details, ==, "Damaged folder · some names in it were lost");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -532,7 +792,13 @@ main (int   argc,
   if (!qr_test_init_suite (&argc, &argv, "/qr/copy-files/skipped", TRUE))
     return g_test_run ();
 
+  /* GTK's own accessibility backend for tests rather than none, which
+   * keeps what a screen reader would be told, so that it can be checked.
+   * GTK reads this when it makes the first widget. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+
   g_test_add_func ("/qr/copy-files/entry-new-destroy", test_entry_new_destroy);
+  g_test_add_func ("/qr/copy-files/entry-damaged", test_entry_damaged);
 
   fixture_dir = g_dir_make_tmp ("qr-gui-fixtures-XXXXXX", &error);
   g_assert_no_error (error);
@@ -548,11 +814,17 @@ main (int   argc,
               fixture_set_up, test_no_udisks, fixture_tear_down);
   g_test_add ("/qr/copy-files/damaged-image", Fixture, NULL,
               fixture_set_up, test_damaged_image, fixture_tear_down);
+  g_test_add ("/qr/copy-files/whole-image", Fixture, NULL,
+              fixture_set_up, test_whole_image_has_no_damage, fixture_tear_down);
+
+  salvaged_image = make_salvaged_image (fixture_dir);
+  g_test_add_func ("/qr/copy-files/damaged-files", test_damaged_files);
 
   ret = g_test_run ();
 
   qr_test_remove_tree (fixture_dir);
   g_free (small_backup);
+  g_free (salvaged_image);
   g_free (fixture_dir);
   return ret;
 }

@@ -6,16 +6,19 @@
 
 """qubes-rescue-cli ls and copy on disk images made by mke2fs, sgdisk and
 debugfs: listing, copying out as another account than the image's, and
-hostile images. Prints TAP."""
+hostile images; and on the partly recovered image of a real salvage,
+intact files told from damaged ones. Prints TAP."""
 
 import hashlib
 import json
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
 
+import qrtest
 from qrtest import CLI, Workspace, cli, leftovers, run_tests
 
 OTHER_UID = 1234
@@ -220,6 +223,190 @@ def test_interrupt():
     assert leftovers(dest) == [], leftovers(dest)
 
 
+# ---- A partly recovered image ----
+
+DAMAGED = 3
+
+
+def salvaged():
+    """The private.img of work salvaged from an uncompressed backup with one
+    byte of its middle part flipped: (image, lost ranges, manifest)."""
+    folder = ws.path('salvaged', 'work (partly recovered)')
+    image = os.path.join(folder, 'private.img')
+    backup, manifest = ws.backup('none-small', '--compression', 'none', preset='small')
+    if not os.path.exists(image):
+        damaged = ws.path('damaged-backup')
+        shutil.copy(backup, damaged)
+        members = qrtest.member_offsets(damaged)
+        parts = sorted(m for m in members if m.startswith('vm12/private.img.'))
+        offset, size = members[parts[len(parts) // 2]]
+        with open(damaged, 'r+b') as f:
+            f.seek(offset + size // 2)
+            byte = f.read(1)[0]
+            f.seek(offset + size // 2)
+            f.write(bytes([byte ^ 0x40]))
+        r = cli('restore', damaged, '--dest', ws.path('salvaged'), '--salvage',
+                '--passphrase-file', ws.passphrase_file)
+        assert r.returncode == DAMAGED, r
+    with open(os.path.join(folder, '.qubes-rescue-lost.json'), encoding='utf-8') as f:
+        lost = json.load(f)['files']['private.img']['lost']
+    work = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
+    return image, lost, work['files']['private.img']['contents']
+
+
+def debugfs(image, command):
+    r = subprocess.run(['debugfs', '-R', command, image], capture_output=True, text=True,
+                       check=True)
+    return r.stdout
+
+
+def block_size(image):
+    for line in debugfs(image, 'stats').splitlines():
+        if line.startswith('Block size:'):
+            return int(line.split(':')[1])
+    raise AssertionError('no block size')
+
+
+def lost_in(lost, offset, length):
+    return sum(max(0, min(o + n, offset + length) - max(o, offset)) for o, n in lost)
+
+
+def listing(image, path):
+    r = cli('ls', image, path, '--json')
+    assert r.returncode == 0, r
+    return json.loads(r.stdout)['entries']
+
+
+def walk_listing(image, path='/home/user'):
+    """(path, entry) of everything under path, as ls --json gives it."""
+    for entry in listing(image, path):
+        child = path + '/' + entry['name']
+        yield child, entry
+        if entry['type'] == 'folder' and not entry['damaged']:
+            yield from walk_listing(image, child)
+
+
+def test_salvaged_ls():
+    """Damaged exactly where a block of the file lies in what was lost,
+    missing exactly what lies there."""
+    image, lost, contents = salvaged()
+    bs = block_size(image)
+    n_damaged = 0
+    for path, entry in walk_listing(image):
+        blocks = [int(b) for b in debugfs(image, f'blocks "{path}"').split()]
+        damaged = any(lost_in(lost, b * bs, bs) for b in blocks)
+        assert entry['damaged'] == damaged, (path, entry, blocks)
+        if entry['type'] == 'file' and len(blocks) == -(-entry['size'] // bs):
+            missing = sum(lost_in(lost, b * bs, min(bs, entry['size'] - i * bs))
+                          for i, b in enumerate(blocks))
+            assert entry['missing'] == missing, (path, entry)
+        if not damaged:
+            assert entry['missing'] == 0, (path, entry)
+        n_damaged += damaged
+    assert n_damaged > 0
+
+    # As text: a marker after the damaged names only.
+    for path, entry in walk_listing(image):
+        if entry['type'] != 'file':
+            continue
+        r = cli('ls', image, os.path.dirname(path))
+        line = [ln for ln in r.stdout.splitlines()
+                if ln.split('  [DAMAGED:')[0].endswith('  ' + entry['name'])][0]
+        assert ('[DAMAGED:' in line) == entry['damaged'], line
+
+
+def is_hole(fd, offset, length):
+    """Whether a stretch reads as zeros and, but for the blocks of 4 KiB it
+    shares with data at its ends, holds nothing on the disk."""
+    if os.pread(fd, length, offset).strip(b'\0'):
+        return False
+    start = (offset + 4095) // 4096 * 4096
+    end = (offset + length) // 4096 * 4096
+    if end <= start:
+        return True
+    try:
+        return os.lseek(fd, start, os.SEEK_DATA) >= end
+    except OSError:
+        return True
+
+
+def damaged_files(image):
+    return {path: entry for path, entry in walk_listing(image) if entry['damaged']}
+
+
+def check_intact_copies(dest, image, contents):
+    """Every intact file of home/user copied, as the backup held it."""
+    damaged = damaged_files(image)
+    for name, info in contents.items():
+        if not name.startswith('home/user/'):
+            continue
+        path = os.path.join(dest, 'user', name[len('home/user/'):])
+        if '/' + name in damaged:
+            assert not os.path.exists(path), path
+            continue
+        with open(path, 'rb') as f:
+            assert hashlib.sha256(f.read()).hexdigest() == info['sha256'], name
+
+
+def test_salvaged_copy():
+    image, lost, contents = salvaged()
+    damaged = damaged_files(image)
+    assert damaged
+
+    # Without --damaged: left out, each named with what it lost.
+    dest = ws.path('salvaged-copy')
+    r = cli('copy', image, 'home/user', '--to', dest)
+    assert r.returncode == DAMAGED, r
+    for path, entry in damaged.items():
+        assert f'{path[1:]}: not copied: damaged, {entry["missing"]} of {entry["size"]} bytes ' \
+            'lost' in r.stderr, r.stderr
+    check_intact_copies(dest, image, contents)
+    assert not [p for p in leftovers(dest) if '(damaged)' in p or '.qr-partial' in p]
+
+    # With it: "name (damaged).ext", holes where the data was lost.
+    dest = ws.path('salvaged-copy-damaged')
+    r = cli('copy', image, 'home/user', '--to', dest, '--damaged')
+    assert r.returncode == DAMAGED, r
+    check_intact_copies(dest, image, contents)
+    bs = block_size(image)
+    for path, entry in damaged.items():
+        stem, ext = os.path.splitext(os.path.basename(path))
+        copy = os.path.join(dest, 'user', os.path.dirname(path)[len('/home/user/'):],
+                            f'{stem} (damaged){ext}')
+        assert f'copied damaged as “{os.path.basename(copy)}”' in r.stderr, r.stderr
+        expected = ws.path('expected-' + stem)
+        debugfs(image, f'dump "{path}" "{expected}"')
+        assert qrtest.sha256(copy) == qrtest.sha256(expected), copy
+        assert qrtest.sha256(copy) != contents[path[1:]]['sha256'], copy
+        blocks = [int(b) for b in debugfs(image, f'blocks "{path}"').split()]
+        assert len(blocks) == -(-entry['size'] // bs), 'a file with a block map or holes'
+        with open(copy, 'rb') as f:
+            for i, b in enumerate(blocks):
+                if lost_in(lost, b * bs, bs) == bs:
+                    assert is_hole(f.fileno(), i * bs, bs), (copy, i)
+            # What was lost takes no room on the disk.
+            assert os.fstat(f.fileno()).st_blocks * 512 <= entry['size'] - entry['missing'] + \
+                2 * 4096, copy
+
+    # Chosen by itself, and never over what is there.
+    path = next(iter(damaged))
+    dest = ws.path('salvaged-one')
+    r = cli('copy', image, path, '--to', dest)
+    assert r.returncode == DAMAGED and 'not copied: damaged' in r.stderr, r
+    assert leftovers(dest) == [], leftovers(dest)
+    r = cli('copy', image, path, '--to', dest, '--damaged')
+    assert r.returncode == DAMAGED, r
+    name = leftovers(dest)
+    assert len(name) == 1 and ' (damaged)' in name[0], name
+    before = qrtest.sha256(os.path.join(dest, name[0]))
+    with open(os.path.join(dest, name[0]), 'r+b') as f:
+        f.write(b'mine')
+    mine = qrtest.sha256(os.path.join(dest, name[0]))
+    r = cli('copy', image, path, '--to', dest, '--damaged')
+    assert r.returncode == 1 and 'already' in r.stderr, r
+    assert qrtest.sha256(os.path.join(dest, name[0])) == mine != before
+
+
 def test_usage():
     r = cli('copy', 'private.img', 'home/user')
     assert r.returncode == 1, r
@@ -235,6 +422,8 @@ def main():
             ('a GPT root.img', test_gpt_root),
             ('hostile and damaged images', test_hostile),
             ('Ctrl+C during a copy', test_interrupt),
+            ('ls of a partly recovered image tells damaged files', test_salvaged_ls),
+            ('copy of a partly recovered image, with and without --damaged', test_salvaged_copy),
             ('usage errors', test_usage),
         ])
     finally:
