@@ -567,16 +567,29 @@ def test_impossible_sparse_size():
 
 
 def run_and_kill(backup, dest, moment):
-    """Starts a restore and kills it with SIGKILL once @moment(dest) holds."""
-    process = subprocess.Popen([qrtest.CLI, 'restore', backup, '--dest', dest,
+    """Restores from a pipe fed a little at a time, and kills the restore
+    with SIGKILL once @moment(dest) holds. It cannot get further than what
+    was fed, so the moment is never missed however fast the restore is."""
+    process = subprocess.Popen([qrtest.CLI, 'restore', '/dev/stdin', '--dest', dest,
                                 '--passphrase-file', ws.passphrase_file, '--jobs', '1'],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not moment(dest) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    with open(backup, 'rb') as source:
+        while not moment(dest) and process.poll() is None and time.monotonic() < deadline:
+            block = source.read(16 * 1024)
+            if not block:
+                break
+            try:
+                process.stdin.write(block)
+                process.stdin.flush()
+            except BrokenPipeError:
+                break
+            # Time for the restore to act on it before the next look.
+            time.sleep(0.002)
     process.kill()
     process.wait()
+    process.stdin.close()
 
 
 def staging(dest):
@@ -610,6 +623,7 @@ def test_killed_then_rerun():
                 if qrtest.folder_for(q) not in visible]
         unfinished = staging(dest)
         assert left, f'{label}: the restore ended before it was killed'
+        assert unfinished or moment is first_qube_done, f'{label}: nothing was left unfinished'
         result = restore(backup, dest, *left)
         assert result.returncode == 0, (label, result.stderr)
         if unfinished:
