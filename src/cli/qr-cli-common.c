@@ -43,7 +43,6 @@ exit_code_for_qr_error (QrError code)
 
     case QR_ERROR_FAILED:
     case QR_ERROR_EXISTS:
-    case QR_ERROR_UNKNOWN_QUBE:
     case QR_ERROR_UDISKS_UNAVAILABLE:
     case QR_ERROR_NOT_AUTHORIZED:
     case QR_ERROR_NO_FILESYSTEM:
