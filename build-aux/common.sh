@@ -7,7 +7,7 @@ QR_BUILD_DIR=${QR_BUILD_DIR:-$QR_SOURCE_DIR/_build}
 # To build and run.
 QR_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libarchive-dev
-  libsodium-dev libssl-dev libxml2-dev desktop-file-utils shared-mime-info
+  libssl-dev libxml2-dev desktop-file-utils shared-mime-info
   adwaita-icon-theme fonts-cantarell udisks2 dbus xdg-utils"
 
 # To make real backups and check everything in the test suites.

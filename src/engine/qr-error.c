@@ -39,6 +39,11 @@ qr_error_get_exit_code (const GError *error)
 
     case QR_ERROR_DAMAGED:
     case QR_ERROR_TRUNCATED:
+    /* A key that would take longer than the work limit: real Qubes
+     * backups need seconds per key, far below it, so such a header is
+     * almost certainly damaged or hostile rather than a real backup that
+     * needs a bigger computer. */
+    case QR_ERROR_KDF_LIMIT:
       return QR_EXIT_DAMAGED;
 
     case QR_ERROR_NOT_A_BACKUP:

@@ -32,6 +32,7 @@ typedef enum
   QR_ERROR_NO_FILESYSTEM,
   QR_ERROR_UNSUPPORTED_FILESYSTEM,
   QR_ERROR_BUSY,
+  QR_ERROR_KDF_LIMIT,
 } QrError;
 
 /* The exit codes of qubes-rescue-cli, documented in its --help and README. */
