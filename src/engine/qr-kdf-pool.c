@@ -284,6 +284,8 @@ request_take_key (QrKdfRequest *request)
   g_queue_unlink (&request->shared->ready, &request->ready_link);
   request->state = REQUEST_IDLE;
   drop_key (request->shared);
+  /* Anyone else waiting for it must now have it derived again. */
+  g_cond_broadcast (&request->shared->done_cond);
 
   return g_steal_pointer (&request->key);
 }
@@ -1004,11 +1006,16 @@ qr_kdf_request_wait (QrKdfRequest  *request,
 
   request->waiters++;
   go_past (shared, request->seq, unref);
-  if (request->state == REQUEST_IDLE && !g_cancellable_is_cancelled (cancellable))
-    schedule_request (request, TRUE, unref);
 
+  /* No key held and none coming (not derived, or handed out, also to
+   * another thread waiting at the same time): derive it again. */
   while (request->state != REQUEST_DONE && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&shared->done_cond, &shared->mutex);
+    {
+      if (request->state == REQUEST_IDLE)
+        schedule_request (request, TRUE, unref);
+      else
+        g_cond_wait (&shared->done_cond, &shared->mutex);
+    }
 
   if (request->state == REQUEST_DONE)
     {

@@ -19,7 +19,7 @@
  * a round is four vector steps and three lane rotations. The vectors are
  * GCC's generic ones, so the same source becomes SSE2 on x86-64 and NEON
  * on ARM; compiled a second time for AVX-512, each rotation is a single
- * instruction, which makes the whole thing about a third faster.
+ * instruction, which cuts the time by about a third.
  *
  * The lanes need the words of each 64-byte block in the order
  * 0 5 10 15 | 4 9 14 3 | 8 13 2 7 | 12 1 6 11 (word 5i mod 16 at i), so a

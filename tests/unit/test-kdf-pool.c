@@ -127,6 +127,42 @@ test_keys_match (void)
     }
 }
 
+typedef struct
+{
+  QrKdfRequest         *request;
+  const QrScryptParams *params;
+} SameRequest;
+
+static gpointer
+wait_thread (gpointer data)
+{
+  SameRequest *same = data;
+
+  assert_request_key (same->request, same->params, 0);
+  return NULL;
+}
+
+/* Two threads waiting for one request at once both get its key: one the
+ * key derived, the other the same key derived again. */
+static void
+test_two_waiters (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autofree char *prefix = prefix_for (0);
+  QrScryptParams params;
+  SameRequest same;
+  GThread *threads[2];
+
+  make_params (&params, 14, 8, 2, 9);
+  request = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
+  same = (SameRequest) { request, &params };
+  for (guint i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("wait", wait_thread, &same);
+  for (guint i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+}
+
 /* With one worker the requests run one after another in submission order:
  * when the first is done, the last, three derivations later, is not. */
 static void
@@ -726,6 +762,7 @@ main (int   argc,
   g_test_add_func ("/qr/kdf-pool/keys-match", test_keys_match);
   g_test_add_func ("/qr/kdf-pool/fifo", test_fifo);
   g_test_add_func ("/qr/kdf-pool/parallel-blocks", test_parallel_blocks);
+  g_test_add_func ("/qr/kdf-pool/two-waiters", test_two_waiters);
   g_test_add_func ("/qr/kdf-pool/over-budget", test_over_budget);
   g_test_add_func ("/qr/kdf-pool/one-at-a-time", test_one_at_a_time);
   g_test_add_func ("/qr/kdf-pool/lanes", test_lanes);
