@@ -31,6 +31,7 @@ typedef enum
   QR_ERROR_NO_FILESYSTEM,
   QR_ERROR_UNSUPPORTED_FILESYSTEM,
   QR_ERROR_BUSY,
+  QR_ERROR_KDF_LIMIT,
 } QrError;
 
 /* The engine states what happened; each front end decides what that means
