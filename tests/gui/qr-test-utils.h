@@ -41,6 +41,8 @@ char           *qr_test_make_backup       (const char       *dir,
 void            qr_test_copy_truncated    (const char       *source,
                                            const char       *path,
                                            const char       *member_prefix);
+void            qr_test_copy_with_slow_header (const char   *source,
+                                               const char   *path);
 GtkApplication *qr_test_get_application   (void);
 QrWindow       *qr_test_new_window        (int               width,
                                            int               height);
