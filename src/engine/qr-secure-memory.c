@@ -34,6 +34,19 @@
 static gsize our_used;
 G_LOCK_DEFINE_STATIC (our_used);
 
+/* By default libcrypto frees its locks and its secure heap in an atexit()
+ * handler, while KDF workers, which are never joined (a ROMix run cannot
+ * be interrupted, and the program must end at once when asked), may still
+ * be deriving: they would then lock freed locks, fail to fetch PBKDF2 and
+ * read freed secrets. libcrypto decides this at its first use, anywhere
+ * in the program, so it is told before main() runs; its memory goes back
+ * to the system with the process. */
+__attribute__((constructor)) static void
+keep_libcrypto_until_exit (void)
+{
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 static void
 ensure_heap (void)
 {

@@ -772,6 +772,51 @@ test_work_limit (void)
   g_assert_cmpfloat (qr_scrypt_params_get_seconds (&params), ==, 2 * estimate);
 }
 
+static gpointer
+wait_all_thread (gpointer data)
+{
+  GPtrArray *requests = data;
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      g_autoptr(QrScryptKey) key = qr_kdf_request_wait (g_ptr_array_index (requests, i),
+                                                        NULL, NULL);
+    }
+
+  return NULL;
+}
+
+/* The program ends while workers go in and out of libcrypto, deriving
+ * many cheap keys that another thread waits for: workers are never
+ * joined, so libcrypto must not free its locks and its secure heap at
+ * exit under them. */
+static void
+test_exit_while_deriving (void)
+{
+  if (g_test_subprocess ())
+    {
+      QrKdfPool *pool = qr_kdf_pool_new (2, G_GUINT64_CONSTANT (1) << 30);
+      GPtrArray *requests = g_ptr_array_new ();
+
+      for (guint i = 0; i < 20000; i++)
+        {
+          QrScryptParams params;
+
+          make_params (&params, 1, 1, 1, i);
+          g_ptr_array_add (requests, qr_kdf_pool_submit (pool, &params, "x!", PASSPHRASE));
+        }
+      g_thread_unref (g_thread_new ("waiter", wait_all_thread, requests));
+      g_usleep (G_USEC_PER_SEC / 20);
+      exit (0);
+    }
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -795,6 +840,7 @@ main (int   argc,
   g_test_add_func ("/qr/kdf-pool/many-requests-window", test_many_requests_window);
   g_test_add_func ("/qr/kdf-pool/go-past", test_go_past);
   g_test_add_func ("/qr/kdf-pool/work-limit", test_work_limit);
+  g_test_add_func ("/qr/kdf-pool/exit-while-deriving", test_exit_while_deriving);
 
   return g_test_run ();
 }
