@@ -19,7 +19,10 @@ struct _QrXzBlock
   QrXzSpool     *spool;
   GCancellable  *cancellable;
 
+  /* The decoder reads and fills in its options as it goes, so they live
+   * as long as it does. */
   lzma_stream    decoder;
+  lzma_block     options;
   guint8        *in;
   /* How far into the compressed stream the block was read, where it
    * ends, and whether it came to its proper end. */
@@ -64,33 +67,37 @@ set_up_decoder (QrXzBlock              *block,
 {
   guint8 header[LZMA_BLOCK_HEADER_SIZE_MAX];
   lzma_filter filters[LZMA_FILTERS_MAX + 1];
-  lzma_block options = { 0 };
+  lzma_block *options = &block->options;
   gboolean ok;
 
   if (!_qr_extract_xz_spool_read (block->spool, c, 1, header, error) || header[0] == 0)
     return FALSE;
 
-  options.version = 1;
-  options.header_size = lzma_block_header_size_decode (header[0]);
-  options.check = iter->stream.flags->check;
-  options.filters = filters;
-  if (options.header_size >= iter->block.total_size
-      || !_qr_extract_xz_spool_read (block->spool, c, options.header_size, header, error)
-      || lzma_block_header_decode (&options, NULL, header) != LZMA_OK)
+  *options = (lzma_block) { 0 };
+  options->version = 1;
+  options->header_size = lzma_block_header_size_decode (header[0]);
+  options->check = iter->stream.flags->check;
+  options->filters = filters;
+  if (options->header_size >= iter->block.total_size
+      || !_qr_extract_xz_spool_read (block->spool, c, options->header_size, header, error)
+      || lzma_block_header_decode (options, NULL, header) != LZMA_OK)
     return FALSE;
 
-  ok = lzma_block_compressed_size (&options, iter->block.unpadded_size) == LZMA_OK
-       && (options.uncompressed_size == LZMA_VLI_UNKNOWN
-           || options.uncompressed_size == iter->block.uncompressed_size)
+  ok = lzma_block_compressed_size (options, iter->block.unpadded_size) == LZMA_OK
+       && (options->uncompressed_size == LZMA_VLI_UNKNOWN
+           || options->uncompressed_size == iter->block.uncompressed_size)
        && lzma_raw_decoder_memusage (filters) <= QR_XZ_MAX_DECODER_MEMORY
-       && lzma_check_is_supported (options.check);
+       && lzma_check_is_supported (options->check);
 
-  /* The decoder then checks that the block holds exactly this much. */
-  options.uncompressed_size = iter->block.uncompressed_size;
-  ok = ok && lzma_block_decoder (&block->decoder, &options) == LZMA_OK;
+  /* The decoder then checks that the block holds exactly this much. The
+   * filters' options are needed only to set it up (as liblzma's own
+   * stream decoder does). */
+  options->uncompressed_size = iter->block.uncompressed_size;
+  ok = ok && lzma_block_decoder (&block->decoder, options) == LZMA_OK;
   lzma_filters_free (filters, NULL);
+  options->filters = NULL;
 
-  *header_size = options.header_size;
+  *header_size = options->header_size;
   return ok;
 }
 
