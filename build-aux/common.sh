@@ -30,6 +30,7 @@ pc:gio-unix-2.0>=2.74       libglib2.0-dev     glib2-devel            glib2     
 pc:gtk4>=4.8                libgtk-4-dev       gtk4-devel             gtk4             gtk4-devel
 pc:libadwaita-1>=1.2        libadwaita-1-dev   libadwaita-devel       libadwaita       libadwaita-devel
 pc:libarchive>=3.6          libarchive-dev     libarchive-devel       libarchive       libarchive-devel
+pc:liblzma>=5.4             liblzma-dev        xz-devel               xz               xz-devel
 pc:libcrypto>=3.0           libssl-dev         openssl-devel          openssl          libopenssl-devel
 pc:libxml-2.0>=2.9          libxml2-dev        libxml2-devel          libxml2          libxml2-devel
 pc:json-glib-1.0>=1.6       libjson-glib-dev   json-glib-devel        json-glib        json-glib-devel

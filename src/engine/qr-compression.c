@@ -124,3 +124,16 @@ qr_compression_found (struct archive *archive,
   return entry != NULL && archive_filter_count (archive) == 2
          && archive_filter_code (archive, 0) == entry->code;
 }
+
+/* The data format a filter writes (ARCHIVE_FILTER_XZ for "pixz"), or
+ * ARCHIVE_FILTER_NONE for a name this program does not know. */
+int
+qr_compression_get_format (const char *filter)
+{
+  const Filter *entry;
+
+  g_return_val_if_fail (filter != NULL, ARCHIVE_FILTER_NONE);
+
+  entry = lookup (filter);
+  return entry != NULL ? entry->code : ARCHIVE_FILTER_NONE;
+}

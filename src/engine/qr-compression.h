@@ -23,5 +23,6 @@ gboolean qr_compression_enable (struct archive  *archive,
                                 GError         **error);
 gboolean qr_compression_found  (struct archive  *archive,
                                 const char      *filter);
+int      qr_compression_get_format (const char  *filter);
 
 G_END_DECLS

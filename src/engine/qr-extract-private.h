@@ -24,6 +24,10 @@ typedef struct
 {
   QrExtractReadFunc  func;
   gpointer           user_data;
+  /* What func reads from when it decodes the stream itself (an xz stream
+   * being salvaged): the rest of the stream is drained from here. */
+  QrExtractReadFunc  raw_func;
+  gpointer           raw_user_data;
   GCancellable      *cancellable;
   GError            *error;
   gboolean           at_end;
@@ -42,6 +46,8 @@ typedef struct
   GArray            *gaps;
   gsize              zeros_left;
   GError            *gap_error;
+  /* The compression filter the tar reader undoes, NULL for none. */
+  const char        *filter;
 } Source;
 
 /* What one pass over an inner stream keeps between its entries. */
@@ -91,6 +97,20 @@ gsize     _qr_extract_next_run              (Source                *source,
                                              guint64                start,
                                              gsize                  length,
                                              gboolean              *in_gap);
+
+/* qr-extract-xz.c: an xz stream salvaged past its gaps, read as a plain
+ * one (QrExtractReadFunc) */
+typedef struct _QrExtractXz QrExtractXz;
+
+QrExtractXz *_qr_extract_xz_new             (QrExtractReadFunc      func,
+                                             gpointer               user_data,
+                                             int                    spool_dir,
+                                             const char            *series_path,
+                                             GCancellable          *cancellable);
+gssize    _qr_extract_xz_read               (gpointer               user_data,
+                                             const void           **buffer,
+                                             GError               **error);
+void      _qr_extract_xz_free               (QrExtractXz           *self);
 
 /* qr-extract-names.c: names, folders on the way, and the words of errors */
 void      _qr_extract_set_unsafe_error      (GError               **error,

@@ -43,14 +43,55 @@ keep_tail (Source     *source,
   source->tail_len = old + keep;
 }
 
-/* A gap in the stream: filled with zeros where the stream is plain, so that
- * what follows keeps its place; where it is compressed, nothing after it
- * can be read, so the stream ends there with the gap's reason. */
+/* Why nothing after a gap in a compressed stream can be placed, added to
+ * the gap's own reason. xz streams are salvaged past their gaps by
+ * qr-extract-xz.c, from the index at their end; the others have none.
+ *
+ * gzip, bzip2, lzma, lzip and the rest: one stream whose later bytes
+ * depend on all earlier ones, with no record of where anything lies.
+ *
+ * zstd: frames are independent, so a frame after a gap could be decoded
+ * if it were known where it begins and how much data the frames before
+ * it held. Neither is: a frame does not record its compressed size (its
+ * end is found by walking its blocks' headers, at most 128 KiB apart,
+ * and a lost part of a backup is far longer), and records its content
+ * size only optionally, which zstd, zstdmt and pzstd leave out when they
+ * compress a pipe, as in a backup. pzstd's skippable frames give each
+ * frame's compressed size but not its content size. Only the seekable
+ * format's seek table records both, and no program a backup can name
+ * writes it. So nothing of a zstd stream after its first gap is placed. */
+static GError *
+explain_stop (const char *filter,
+              GError     *reason)
+{
+  GError *error;
+
+  if (qr_compression_get_format (filter) == ARCHIVE_FILTER_ZSTD)
+    error = g_error_new (reason->domain, reason->code, "%s %s", reason->message,
+                         _("Nothing after it can be put back in place: zstd data as backups hold "
+                           "it has no index, and its frames do not record how much data they "
+                           "hold."));
+  else
+    error = g_error_new (reason->domain, reason->code, "%s %s", reason->message,
+                         _("Nothing after it can be put back in place: data compressed with "
+                           "this method does not record where its later parts belong."));
+
+  g_error_free (reason);
+  return error;
+}
+
+/* A gap in the stream: filled with zeros where the stream is plain (or
+ * decoded here, past its gaps), so that what follows keeps its place;
+ * where it is compressed, nothing after it can be read, so the stream
+ * ends there with the gap's reason and why. */
 static gssize
 take_gap (Source  *source,
           gsize    length,
           GError  *reason)
 {
+  if (!source->fill_gaps)
+    reason = explain_stop (source->filter, reason);
+
   if (source->gap_error == NULL)
     source->gap_error = g_error_copy (reason);
 
@@ -296,7 +337,7 @@ drain_source (Source  *source,
   while (!source->at_end)
     {
       GError *reason = NULL;
-      gssize n = source->func (source->user_data, &buffer, &reason);
+      gssize n = source->raw_func (source->raw_user_data, &buffer, &reason);
 
       if (n < 0)
         {
@@ -335,8 +376,10 @@ finish_report (Extraction   *x,
     _qr_extract_next_run (source, source->position - END_OF_ARCHIVE, END_OF_ARCHIVE,
                           &tail_in_gap);
 
+  /* A file never met, after a gap, was lost in the gap. */
   if (x->job->kind == QR_EXTRACT_SINGLE_FILE && !x->saw_series)
-    qr_restore_file_set_state (report, QR_RESTORE_FILE_MISSING, why);
+    qr_restore_file_set_state (report, QR_RESTORE_FILE_MISSING,
+                               source->gap_error ? source->gap_error->message : why);
   else if (qr_restore_file_get_missing (report) > 0 ||
            (x->job->kind == QR_EXTRACT_TREE && (!complete || tail_in_gap)))
     qr_restore_file_set_state (report, QR_RESTORE_FILE_PARTIAL, why);
@@ -375,8 +418,11 @@ qr_extract_stream (QrExtractJob       *job,
                    GCancellable       *cancellable,
                    GError            **error)
 {
-  Source source = { read_func, user_data, cancellable, NULL, FALSE };
+  Source source = { .func = read_func, .user_data = user_data, .raw_func = read_func,
+                    .raw_user_data = user_data, .cancellable = cancellable,
+                    .filter = job->compression_filter };
   Extraction x = { job, &source, NULL, NULL, FALSE, FALSE, 0, FALSE };
+  QrExtractXz *xz = NULL;
   struct archive_entry *entry;
   NameCheck check;
   gboolean ret = FALSE;
@@ -394,10 +440,20 @@ qr_extract_stream (QrExtractJob       *job,
       return FALSE;
     }
 
-  source.fill_gaps = job->report != NULL && job->compression_filter == NULL;
+  /* Salvaged, an xz stream is decoded here and read as a plain one. */
+  if (job->report != NULL && source.filter != NULL
+      && qr_compression_get_format (source.filter) == ARCHIVE_FILTER_XZ)
+    {
+      xz = _qr_extract_xz_new (read_func, user_data, job->dir_fd, job->series_path, cancellable);
+      source.func = _qr_extract_xz_read;
+      source.user_data = xz;
+      source.filter = NULL;
+    }
+
+  source.fill_gaps = job->report != NULL && source.filter == NULL;
   source.gaps = g_array_new (FALSE, FALSE, sizeof (QrRestoreRange));
 
-  if ((x.archive = inner_reader_new (job->compression_filter, error)) == NULL)
+  if ((x.archive = inner_reader_new (source.filter, error)) == NULL)
     goto out;
 
   if (archive_read_open (x.archive, &source, NULL, source_read_cb, NULL) != ARCHIVE_OK)
@@ -408,10 +464,10 @@ qr_extract_stream (QrExtractJob       *job,
 
   /* Only a stream with nothing at all in it lacks its chunks; data in
    * another format is damage, however short. */
-  if (!qr_compression_found (x.archive, job->compression_filter))
+  if (!qr_compression_found (x.archive, source.filter))
     {
       archive_set_error (x.archive, EINVAL, "not %s data",
-                         job->compression_filter ? job->compression_filter : "tar");
+                         source.filter ? source.filter : "tar");
       if (source.tail_len == 0)
         _qr_extract_set_stream_error (error, &source, x.archive, job->series_path);
       else
@@ -436,7 +492,7 @@ qr_extract_stream (QrExtractJob       *job,
   /* libarchive takes the end of its input for the end of the archive; a
    * tar cut between two members ends in the data of the last one, a whole
    * one in its two zero blocks. A compressor notices a cut itself. */
-  if (job->compression_filter == NULL && source.at_end
+  if (source.filter == NULL && source.at_end
       && (source.tail_len < END_OF_ARCHIVE || !_qr_extract_is_zero (source.tail, END_OF_ARCHIVE)))
     {
       _qr_extract_set_stream_error (error, &source, x.archive, job->series_path);
@@ -463,6 +519,7 @@ out:
   g_clear_error (&source.gap_error);
   g_clear_pointer (&source.gaps, g_array_unref);
   g_clear_pointer (&x.archive, archive_read_free);
+  g_clear_pointer (&xz, _qr_extract_xz_free);
   g_free (x.series);
   return ret;
 }

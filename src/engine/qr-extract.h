@@ -59,8 +59,9 @@ typedef struct
   GPtrArray     *notes;
   /* Salvage: how the series came back. With a report, a stream with gaps
    * or one that breaks off keeps every verified byte: an uncompressed
-   * stream goes on after a gap with the bytes at their own places, a
-   * compressed one stops there; a file cut off keeps its full size, the
+   * stream goes on after a gap with the bytes at their own places, an xz
+   * one at each later block its index places, any other compressed one
+   * stops there; a file cut off keeps its full size, the
    * lost stretches left as holes and listed in the report. NULL: a stream
    * that breaks off fails. */
   QrRestoreFile *report;

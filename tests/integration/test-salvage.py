@@ -177,6 +177,8 @@ def test_gzip_flipped_bit():
     check_image(os.path.join(folder, 'private.img'), os.path.join(whole, 'work', 'private.img'),
                 image['missing_ranges'])
     check_intact_files(folder, os.path.join(whole, 'work'), ['notes.txt', 'firewall.xml'])
+    assert 'does not record where its later parts belong' in image['reason'], image
+    check_report_lists(report_text(dest), image)
     # A document whose blocks lie in the recovered front can be read.
     work_qube = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
     report = work_qube['files']['private.img']['contents']['home/user/Documents/report.txt']
@@ -242,17 +244,100 @@ def test_whole_with_salvage():
         qrtest.check_qube(dest, qube, manifest)
 
 
-def test_xz_stops_at_the_gap():
-    """xz: the file stops at the bad part, said in the report."""
+def work_image(manifest):
+    work = [q for q in manifest['qubes'] if q['name'] == 'work'][0]
+    return work['files']['private.img']
+
+
+def report_text(dest):
+    with open(os.path.join(dest, 'work (partly recovered)', 'RECOVERY-REPORT.txt'),
+              encoding='utf-8') as f:
+        return f.read()
+
+
+def check_report_lists(text, image):
+    """RECOVERY-REPORT.txt lists the same missing ranges as the JSON."""
+    for offset, length in image['missing_ranges']:
+        assert f'bytes {offset} to {offset + length - 1} ' in text, (offset, length, text)
+
+
+def test_xz_blocks_after_the_gap():
+    """xz in blocks (xz -T): one bad part in the middle loses only the
+    blocks it touches; every block wholly after it is back at its place."""
+    backup, manifest = ws.backup('xz-blocks', '--compression', 'xz',
+                                 '--xz-block-size', '131072')
+    info = work_image(manifest)
+    members = info['members']
+    chunk = manifest['chunk_size']
+    k = len(members) // 2
+    start, end = k * chunk, (k + 1) * chunk
+    lost = [b for b in info['xz_blocks'] if b[0] < end and b[0] + b[1] > start]
+    after = [b for b in info['xz_blocks'] if b[0] >= end]
+    assert lost and len(after) >= 5, (lost, after)
+
+    damaged = damaged_copy(backup, 'xz-blocks-flip', members[k])
+    whole = reference('xz-blocks', backup)
+    dest, work = salvage('xz-blocks-flip', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial', image
+    assert image['verified_parts'] == len(members) - 1, image
+    check_image(os.path.join(dest, 'work (partly recovered)', 'private.img'),
+                os.path.join(whole, 'work', 'private.img'), image['missing_ranges'])
+
+    # What is missing is exactly the lost blocks' data from where the
+    # decoding in order stopped, inside the first of them, to the end of
+    # the last: blocks placed a byte off would have failed the comparison.
+    lost_end = lost[-1][2] + lost[-1][3]
+    front = lost_end - image['missing']
+    assert lost[0][2] <= front < lost[0][2] + lost[0][3], (front, lost, image)
+
+    # The blocks after the gap came back: far more than the front alone.
+    whole_data = info['disk_usage']
+    assert image['recovered'] > front // 2 and image['recovered'] > whole_data // 10, image
+    assert image['reason'].startswith(f'Qube “work”, file “vm12/private.img”, part {k + 1} of'), \
+        image
+    assert 'Nothing after it' not in image['reason'], image
+    check_report_lists(report_text(dest), image)
+    check_intact_files(os.path.join(dest, 'work (partly recovered)'),
+                       os.path.join(whole, 'work'), ['notes.txt', 'firewall.xml'])
+
+
+def test_xz_one_block_stops():
+    """xz in one block (plain xz, as Qubes runs it up to xz 5.4): the file
+    stops at the bad part, and the report says why in plain words."""
     backup, manifest = ws.backup('xz', '--compression', 'xz')
+    assert len(work_image(manifest)['xz_blocks']) == 1
     members = work_members(manifest)
     damaged = damaged_copy(backup, 'xz-flip', members[len(members) // 2])
     whole = reference('xz', backup)
     dest, work = salvage('xz-flip', damaged)
     image = recovery_of(work, 'private.img')
-    assert image['state'] == 'partial' and image['reason'], image
+    assert image['state'] == 'partial' and image['recovered'] > 0, image
+    assert 'compressed by xz as one single block' in image['reason'], image
     check_image(os.path.join(dest, 'work (partly recovered)', 'private.img'),
                 os.path.join(whole, 'work', 'private.img'), image['missing_ranges'])
+    # Everything from the gap to the end of the image's data is missing.
+    last = image['missing_ranges'][-1]
+    data_end = max(o + n for o, n in image['missing_ranges'])
+    assert sum(last) == data_end, image
+    text = report_text(dest)
+    assert 'one single block' in text, text
+    check_report_lists(text, image)
+
+
+def test_zstd_stops_at_the_gap():
+    """zstd: the file stops at the bad part, and the report says why."""
+    backup, manifest = ws.backup('zstd', '--compression', 'zstd')
+    members = work_members(manifest)
+    damaged = damaged_copy(backup, 'zstd-flip', members[len(members) // 2])
+    whole = reference('zstd', backup)
+    dest, work = salvage('zstd-flip', damaged)
+    image = recovery_of(work, 'private.img')
+    assert image['state'] == 'partial' and image['recovered'] > 0, image
+    assert 'zstd data as backups hold it has no index' in image['reason'], image
+    check_image(os.path.join(dest, 'work (partly recovered)', 'private.img'),
+                os.path.join(whole, 'work', 'private.img'), image['missing_ranges'])
+    check_report_lists(report_text(dest), image)
 
 
 tests = [
@@ -262,7 +347,9 @@ tests = [
     ('from a pipe', test_pipe),
     ('without --salvage nothing of a damaged qube', test_strict_without_salvage),
     ('a whole backup with --salvage', test_whole_with_salvage),
-    ('xz stops at the gap', test_xz_stops_at_the_gap),
+    ('xz in blocks: every block after the gap placed', test_xz_blocks_after_the_gap),
+    ('xz in one block stops at the gap, saying why', test_xz_one_block_stops),
+    ('zstd stops at the gap, saying why', test_zstd_stops_at_the_gap),
 ]
 
 try:
