@@ -16,6 +16,37 @@ G_BEGIN_DECLS
 
 #define QR_BACKUP_HEADER_MEMBER "backup-header"
 
+/* The object itself: qr-backup.c opens the backup and answers questions
+ * about it, qr-backup-unlock.c unlocks it. Everything else goes through
+ * the functions below. */
+struct _QrBackup
+{
+  GObject     parent_instance;
+
+  GFile      *file;
+  /* A backup file (formats 2 to 4), or the folder of format 1. */
+  QrArchive  *archive;
+  int         folder_fd;
+  /* Read when opened; a backup without one (R2-Beta3, format 1) has the
+   * header it would have had. Before the unlock, R2-Beta3's is a guess
+   * from unproven bytes. */
+  QrHeader   *header;
+  GBytes     *header_bytes;
+
+  /* What the backup must hold, and what of it is missing. */
+  QrLedger   *ledger;
+
+  /* Set by a successful unlock, on the thread that owns the object (for
+   * the async unlock, the main context that called it). */
+  GListStore *qubes;
+  QrKdfPool  *pool;
+  char       *passphrase;
+  gboolean    unlocked;
+
+  /* A backup read from a pipe can be restored once; atomic. */
+  gint        stream_claimed;
+};
+
 /* What a restore of an unlocked backup reads from it. */
 QrArchive      *_qr_backup_get_archive         (QrBackup        *self);
 QrLedger       *_qr_backup_get_ledger          (QrBackup        *self);
@@ -29,6 +60,11 @@ QrRestoreCodec *_qr_backup_new_codec           (QrBackup        *self,
                                                 QrKdfPool       *pool);
 const char     *_qr_backup_get_stream_filter   (QrBackup        *self);
 int             _qr_backup_get_folder_fd       (QrBackup        *self);
+
+/* qr-backup.c, for qr-backup-unlock.c */
+void            _qr_backup_notify_unlocked     (QrBackup        *self);
+
+/* qr-backup-unlock.c, for the readers of each format */
 void            _qr_backup_set_missing_error   (QrArchive       *archive,
                                                 const char      *name,
                                                 GError         **error);

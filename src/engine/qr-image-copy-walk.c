@@ -9,8 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -38,8 +36,6 @@
  * what was recovered, with the lost stretches left as holes; of a folder,
  * the entries whose names were recovered. */
 
-#define PIECE_SIZE (1024 * 1024)
-
 /* Deeper than this, and a folder is left out with a note: every level
  * holds a file descriptor open. */
 #define MAX_DEPTH 256
@@ -53,21 +49,6 @@ typedef struct
   int        fd;
   GFileInfo *info;
 } Frame;
-
-typedef struct
-{
-  QrImageCopy    *self;
-  QrImageCopyJob *job;
-  gboolean        counting;
-  guint           files;
-  guint64         bytes;
-  GHashTable     *visited;
-  GPtrArray      *stack;
-  int             dest_fd;
-  guchar         *buffer;
-  /* A destination failure or cancellation: the end of the copy. */
-  GError         *fatal;
-} Walk;
 
 static void
 frame_free (Frame *frame)
@@ -92,11 +73,11 @@ _qr_image_copy_note_free (QrImageCopyNote *note)
 /* Notes */
 
 /* The note, or NULL while counting. */
-static QrImageCopyNote *
-add_note (Walk                *walk,
-          QrImageCopyNoteKind  kind,
-          const char          *path,
-          GError              *error)
+QrImageCopyNote *
+_qr_image_copy_walk_note (QrImageCopyWalk     *walk,
+                          QrImageCopyNoteKind  kind,
+                          const char          *path,
+                          GError              *error)
 {
   QrImageCopyNote *note;
 
@@ -117,19 +98,19 @@ add_note (Walk                *walk,
 }
 
 static void
-note_failed (Walk       *walk,
-             const char *path,
-             int         code,
-             const char *message)
+note_failed (QrImageCopyWalk *walk,
+             const char      *path,
+             int              code,
+             const char      *message)
 {
-  add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
-            g_error_new_literal (QR_ERROR, code, message));
+  _qr_image_copy_walk_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
+                            g_error_new_literal (QR_ERROR, code, message));
 }
 
 static void
-note_damaged (Walk       *walk,
-              const char *path,
-              const char *why)
+note_damaged (QrImageCopyWalk *walk,
+              const char      *path,
+              const char      *why)
 {
   g_autofree char *display = g_utf8_make_valid (path, -1);
   g_autofree char *message = g_strdup_printf (_("“%s” in the disk image is damaged: %s."),
@@ -153,9 +134,9 @@ is_folder (GFileInfo *info)
 /* The name the copy of @info, called @name in the image, gets: its own,
  * or for a damaged one copied as asked, one that says so. */
 static char *
-destination_name (Walk       *walk,
-                  const char *name,
-                  GFileInfo  *info)
+destination_name (QrImageCopyWalk *walk,
+                  const char      *name,
+                  GFileInfo       *info)
 {
   if (is_damaged (info) && walk->job->copy_damaged)
     return qr_image_copy_dup_damaged_name (name, is_folder (info));
@@ -165,7 +146,7 @@ destination_name (Walk       *walk,
 
 /* A damaged file or folder, left out or copied as @copied_as. */
 static void
-note_damage (Walk                *walk,
+note_damage (QrImageCopyWalk     *walk,
              QrImageCopyNoteKind  kind,
              const char          *path,
              GFileInfo           *info,
@@ -188,7 +169,7 @@ note_damage (Walk                *walk,
     error = g_error_new (QR_ERROR, QR_ERROR_DAMAGED, _("%s of its %s were lost."),
                          missing_text, size_text);
 
-  note = add_note (walk, kind, path, error);
+  note = _qr_image_copy_walk_note (walk, kind, path, error);
   if (note == NULL)
     return;
 
@@ -199,43 +180,40 @@ note_damage (Walk                *walk,
 
 /* A destination error: a name it does not take is that file's problem;
  * anything else (full, read-only, gone) ends the copy. */
-static void
-destination_error (Walk       *walk,
-                   const char *path,
-                   int         errsv)
+void
+_qr_image_copy_walk_destination_error (QrImageCopyWalk *walk,
+                                       const char      *path,
+                                       int              errsv)
 {
   g_autofree char *display = g_utf8_make_valid (path, -1);
+  GError *error;
 
   switch (errsv)
     {
     case EINVAL:
     case EILSEQ:
     case ENAMETOOLONG:
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
-                g_error_new (QR_ERROR, QR_ERROR_FAILED,
-                             _("The name “%s” is not allowed on the destination disk."),
-                             display));
+      error = g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                           _("The name “%s” is not allowed on the destination disk."),
+                           display);
       break;
 
     case EEXIST:
     case ENOTEMPTY:
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
-                g_error_new (QR_ERROR, QR_ERROR_EXISTS,
-                             _("“%s” is already in the destination folder; it was left "
-                               "as it is."), display));
+      error = g_error_new (QR_ERROR, QR_ERROR_EXISTS,
+                           _("“%s” is already in the destination folder; it was left "
+                             "as it is."), display);
       break;
 
     case EFBIG:
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
-                g_error_new (QR_ERROR, QR_ERROR_FAILED,
-                             _("“%s” is too large for the destination disk."), display));
+      error = g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                           _("“%s” is too large for the destination disk."), display);
       break;
 
     case EPERM:
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path,
-                g_error_new (QR_ERROR, QR_ERROR_FAILED,
-                             _("“%s” is a link, which the destination disk cannot hold."),
-                             display));
+      error = g_error_new (QR_ERROR, QR_ERROR_FAILED,
+                           _("“%s” is a link, which the destination disk cannot hold."),
+                           display);
       break;
 
     default:
@@ -243,8 +221,10 @@ destination_error (Walk       *walk,
         walk->fatal = g_error_new (QR_ERROR, qr_error_from_errno (errsv),
                                    _("Could not write “%s” into the destination folder: %s."),
                                    display, g_strerror (errsv));
-      break;
+      return;
     }
+
+  _qr_image_copy_walk_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, error);
 }
 
 static gboolean
@@ -254,64 +234,8 @@ is_valid_name (const char *name)
          !g_str_equal (name, ".") && !g_str_equal (name, "..");
 }
 
-static char *
-temp_name (void)
-{
-  static guint counter;
-
-  return g_strdup_printf (".qr-partial-%u-%u", (guint) getpid (),
-                          g_atomic_int_add (&counter, 1));
-}
-
-/* Gives the finished @temp its @name, never replacing anything: the
- * destination may be a disk that knows neither RENAME_NOREPLACE nor hard
- * links. */
-static int
-give_name (int         dir_fd,
-           const char *temp,
-           const char *name)
-{
-  if (renameat2 (dir_fd, temp, dir_fd, name, RENAME_NOREPLACE) == 0)
-    return 0;
-  if (errno != EINVAL && errno != ENOSYS)
-    return errno;
-
-  if (linkat (dir_fd, temp, dir_fd, name, 0) == 0)
-    {
-      unlinkat (dir_fd, temp, 0);
-      return 0;
-    }
-  if (errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
-    return errno;
-
-  if (faccessat (dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return EEXIST;
-  if (renameat (dir_fd, temp, dir_fd, name) != 0)
-    return errno;
-
-  return 0;
-}
-
-/* What the file's owner may do, and what others may: kept, with read and
- * write for the user always, and no set-id bits. */
-static mode_t
-copy_mode (GFileInfo *info,
-           mode_t     always)
-{
-  return (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 0777) | always;
-}
-
-static void
-get_times (GFileInfo       *info,
-           struct timespec  times[2])
-{
-  times[1].tv_sec = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED);
-  times[1].tv_nsec = g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC) * 1000;
-  times[0] = times[1];
-}
-
-static gboolean
-check_cancelled (Walk *walk)
+gboolean
+_qr_image_copy_walk_check_cancelled (QrImageCopyWalk *walk)
 {
   if (walk->fatal == NULL)
     g_cancellable_set_error_if_cancelled (walk->job->cancellable, &walk->fatal);
@@ -319,208 +243,16 @@ check_cancelled (Walk *walk)
   return walk->fatal != NULL;
 }
 
-/* Regular files */
-
-static gboolean
-write_all (int           fd,
-           const guchar *buffer,
-           gsize         count,
-           guint64       offset)
-{
-  while (count > 0)
-    {
-      gssize n = pwrite (fd, buffer, count, offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-
-      buffer += n;
-      count -= n;
-      offset += n;
-    }
-
-  return TRUE;
-}
-
-/* Copies @count bytes of @map at @offset, which lie at @physical in the
- * image file, into @fd: those that were recovered; what was lost of a
- * partly recovered image stays a hole. FALSE with a note, or with
- * walk->fatal set. */
-static gboolean
-copy_piece (Walk        *walk,
-            QrImageData *map,
-            int          fd,
-            const char  *path,
-            guint64      offset,
-            guint64      physical,
-            gsize        count)
-{
-  while (count > 0)
-    {
-      g_autoptr(GError) error = NULL;
-      gboolean lost;
-      gsize span = qr_image_get_span (walk->job->image, physical, count, &lost);
-      gssize n = span;
-
-      if (!lost)
-        n = qr_image_data_read (walk->job->image, map, offset, walk->buffer, span, &error);
-      if (n < 0)
-        {
-          add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-          return FALSE;
-        }
-
-      if (!lost && !write_all (fd, walk->buffer, n, offset))
-        {
-          destination_error (walk, path, errno);
-          return FALSE;
-        }
-
-      _qr_image_copy_add_progress (walk->self, 0, n, NULL);
-      offset += n;
-      physical += n;
-      count -= n;
-    }
-
-  return TRUE;
-}
-
-/* Copies the data of @map into @fd: only the extents, so that holes stay
- * holes. FALSE with a note, or with walk->fatal set. */
-static gboolean
-copy_data (Walk        *walk,
-           QrImageData *map,
-           int          fd,
-           const char  *path)
-{
-  guint64 size = qr_image_data_get_size (map);
-  const QrImageExtent *extents;
-  guint n_extents;
-
-  extents = qr_image_data_get_extents (map, &n_extents);
-
-  for (guint i = 0; i < n_extents; i++)
-    {
-      guint64 end = MIN (extents[i].logical + extents[i].length, size);
-
-      for (guint64 offset = extents[i].logical; offset < end; offset += PIECE_SIZE)
-        {
-          if (check_cancelled (walk))
-            return FALSE;
-
-          if (!copy_piece (walk, map, fd, path, offset,
-                           extents[i].physical + (offset - extents[i].logical),
-                           MIN (PIECE_SIZE, end - offset)))
-            return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-static gboolean
-copy_regular (Walk       *walk,
-              int         dir_fd,
-              const char *name,
-              const char *path,
-              GFileInfo  *info)
-{
-  guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
-  g_autoptr(QrImageData) map = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *temp = temp_name ();
-  struct timespec times[2];
-  gboolean done = FALSE;
-  int errsv = 0;
-  int fd;
-
-  map = qr_image_read_data_map (walk->job->image, inode, path, &error);
-  if (map == NULL)
-    {
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-      return FALSE;
-    }
-
-  fd = openat (dir_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      destination_error (walk, path, errno);
-      return FALSE;
-    }
-
-  get_times (info, times);
-  if (copy_data (walk, map, fd, path))
-    {
-      if (ftruncate (fd, qr_image_data_get_size (map)) != 0 ||
-          fchmod (fd, copy_mode (info, 0600)) != 0 ||
-          futimens (fd, times) != 0 ||
-          (errsv = give_name (dir_fd, temp, name)) != 0)
-        destination_error (walk, path, errsv != 0 ? errsv : errno);
-      else
-        done = TRUE;
-    }
-
-  close (fd);
-  if (!done)
-    unlinkat (dir_fd, temp, 0);
-
-  return done;
-}
-
-/* Links, copied as links and never followed */
-
-static gboolean
-copy_link (Walk       *walk,
-           int         dir_fd,
-           const char *name,
-           const char *path,
-           GFileInfo  *info)
-{
-  guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
-  g_autofree char *target = NULL;
-  g_autofree char *temp = temp_name ();
-  g_autoptr(GError) error = NULL;
-  struct timespec times[2];
-  int errsv;
-
-  target = qr_image_read_link (walk->job->image, inode, path, &error);
-  if (target == NULL)
-    {
-      add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
-      return FALSE;
-    }
-
-  if (symlinkat (target, dir_fd, temp) != 0)
-    {
-      destination_error (walk, path, errno);
-      return FALSE;
-    }
-
-  get_times (info, times);
-  utimensat (dir_fd, temp, times, AT_SYMLINK_NOFOLLOW);
-  errsv = give_name (dir_fd, temp, name);
-  if (errsv != 0)
-    {
-      unlinkat (dir_fd, temp, 0);
-      destination_error (walk, path, errsv);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 /* Folders */
 
 /* Lists the folder @info at @path and, when copying, makes it as @name
  * in @dir_fd; then it is on the stack, to be filled, and TRUE. */
 static gboolean
-enter_folder (Walk       *walk,
-              int         dir_fd,
-              const char *name,
-              const char *path,
-              GFileInfo  *info)
+enter_folder (QrImageCopyWalk *walk,
+              int              dir_fd,
+              const char      *name,
+              const char      *path,
+              GFileInfo       *info)
 {
   guint32 inode = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE);
   g_autoptr(GPtrArray) entries = NULL;
@@ -544,26 +276,17 @@ enter_folder (Walk       *walk,
   if (entries == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        check_cancelled (walk);
+        _qr_image_copy_walk_check_cancelled (walk);
       else
-        add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+        _qr_image_copy_walk_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
       return FALSE;
     }
 
   if (!walk->counting)
     {
-      if (mkdirat (dir_fd, name, 0700) != 0)
-        {
-          destination_error (walk, path, errno);
-          return FALSE;
-        }
-
-      fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      fd = _qr_image_copy_write_folder (walk, dir_fd, name, path);
       if (fd < 0)
-        {
-          destination_error (walk, path, errno);
-          return FALSE;
-        }
+        return FALSE;
     }
 
   frame = g_new0 (Frame, 1);
@@ -577,20 +300,15 @@ enter_folder (Walk       *walk,
   return TRUE;
 }
 
-/* A folder's own mode and time, once nothing more is written into it. */
+/* Done with the folder on top of the stack, which now gets its own mode
+ * and time. */
 static void
-leave_folder (Walk *walk)
+leave_folder (QrImageCopyWalk *walk)
 {
   Frame *frame = g_ptr_array_index (walk->stack, walk->stack->len - 1);
-  struct timespec times[2];
 
   if (frame->fd >= 0 && walk->fatal == NULL)
-    {
-      get_times (frame->info, times);
-      if (fchmod (frame->fd, copy_mode (frame->info, 0700)) != 0 ||
-          futimens (frame->fd, times) != 0)
-        destination_error (walk, frame->path, errno);
-    }
+    _qr_image_copy_finish_folder (walk, frame->fd, frame->info, frame->path);
 
   g_ptr_array_remove_index (walk->stack, walk->stack->len - 1);
 }
@@ -598,12 +316,12 @@ leave_folder (Walk *walk)
 /* Copies the entry @info, called @name in the image, at @path, into
  * @dir_fd as @dest_name. */
 static void
-visit (Walk       *walk,
-       int         dir_fd,
-       const char *name,
-       const char *dest_name,
-       const char *path,
-       GFileInfo  *info)
+visit (QrImageCopyWalk *walk,
+       int              dir_fd,
+       const char      *name,
+       const char      *dest_name,
+       const char      *path,
+       GFileInfo       *info)
 {
   const char *problem = g_file_info_get_attribute_string (info, QR_IMAGE_ATTRIBUTE_ERROR);
   gboolean copied = FALSE;
@@ -640,7 +358,7 @@ visit (Walk       *walk,
       if (!walk->counting)
         {
           _qr_image_copy_add_progress (walk->self, 0, 0, path);
-          copied = copy_regular (walk, dir_fd, dest_name, path, info);
+          copied = _qr_image_copy_write_file (walk, dir_fd, dest_name, path, info);
           _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
         }
       break;
@@ -649,15 +367,16 @@ visit (Walk       *walk,
       walk->files++;
       if (!walk->counting)
         {
-          copied = copy_link (walk, dir_fd, dest_name, path, info);
+          copied = _qr_image_copy_write_link (walk, dir_fd, dest_name, path, info);
           _qr_image_copy_add_progress (walk->self, 1, 0, NULL);
         }
       break;
 
     case G_FILE_TYPE_SPECIAL:
-      add_note (walk, QR_IMAGE_COPY_NOTE_SKIPPED, path,
-                g_error_new_literal (QR_ERROR, QR_ERROR_FAILED,
-                                     _("A device, pipe or socket: it holds no data to copy.")));
+      _qr_image_copy_walk_note (walk, QR_IMAGE_COPY_NOTE_SKIPPED, path,
+                                g_error_new_literal (QR_ERROR, QR_ERROR_FAILED,
+                                                     _("A device, pipe or socket: it holds "
+                                                       "no data to copy.")));
       break;
 
     case G_FILE_TYPE_UNKNOWN:
@@ -678,7 +397,7 @@ visit (Walk       *walk,
 
 /* Works through the stack until it is empty or the copy ends. */
 static void
-walk_stack (Walk *walk)
+walk_stack (QrImageCopyWalk *walk)
 {
   while (walk->stack->len > 0)
     {
@@ -688,7 +407,7 @@ walk_stack (Walk *walk)
       const char *name;
       GFileInfo *info;
 
-      if (check_cancelled (walk))
+      if (_qr_image_copy_walk_check_cancelled (walk))
         return;
 
       if (frame->next >= frame->entries->len)
@@ -708,9 +427,9 @@ walk_stack (Walk *walk)
 /* The chosen items */
 
 static GFileInfo *
-lookup_item (Walk        *walk,
-             const char  *path,
-             char       **name)
+lookup_item (QrImageCopyWalk  *walk,
+             const char       *path,
+             char            **name)
 {
   g_autoptr(GError) error = NULL;
   guint32 inode;
@@ -723,7 +442,7 @@ lookup_item (Walk        *walk,
   if (error == NULL)
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                          _("Choose files or folders inside the disk image, not all of it."));
-  add_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
+  _qr_image_copy_walk_note (walk, QR_IMAGE_COPY_NOTE_FAILED, path, g_steal_pointer (&error));
 
   return NULL;
 }
@@ -731,8 +450,8 @@ lookup_item (Walk        *walk,
 /* A chosen folder is made under a temporary name and given its own when
  * all of it is copied. */
 static void
-copy_item (Walk       *walk,
-           const char *path)
+copy_item (QrImageCopyWalk *walk,
+           const char      *path)
 {
   g_autofree char *name = NULL;
   g_autofree char *final = NULL;
@@ -753,7 +472,7 @@ copy_item (Walk       *walk,
   final = destination_name (walk, name, info);
   if (!walk->counting && faccessat (walk->dest_fd, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     {
-      destination_error (walk, path, EEXIST);
+      _qr_image_copy_walk_destination_error (walk, path, EEXIST);
       return;
     }
 
@@ -767,7 +486,7 @@ copy_item (Walk       *walk,
       return;
     }
 
-  temp = temp_name ();
+  temp = _qr_image_copy_temp_name ();
   visit (walk, walk->dest_fd, name, temp, path, info);
   if (walk->stack->len == 0)
     return;
@@ -780,11 +499,11 @@ copy_item (Walk       *walk,
       return;
     }
 
-  errsv = give_name (walk->dest_fd, temp, final);
+  errsv = _qr_image_copy_give_name (walk->dest_fd, temp, final);
   if (errsv != 0)
     {
       qr_extract_remove_tree (walk->dest_fd, temp);
-      destination_error (walk, path, errsv);
+      _qr_image_copy_walk_destination_error (walk, path, errsv);
       return;
     }
 
@@ -792,7 +511,7 @@ copy_item (Walk       *walk,
 }
 
 static void
-walk_items (Walk *walk)
+walk_items (QrImageCopyWalk *walk)
 {
   for (guint i = 0; walk->job->paths[i] != NULL && walk->fatal == NULL; i++)
     {
@@ -900,8 +619,8 @@ _qr_image_copy_run_job (QrImageCopy     *self,
 {
   g_autoptr(GHashTable) visited = g_hash_table_new (NULL, NULL);
   g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func ((GDestroyNotify) frame_free);
-  g_autofree guchar *buffer = g_malloc (PIECE_SIZE);
-  Walk walk = { self, job, TRUE, 0, 0, visited, stack, -1, buffer, NULL };
+  g_autofree guchar *buffer = g_malloc (QR_IMAGE_COPY_PIECE_SIZE);
+  QrImageCopyWalk walk = { self, job, TRUE, 0, 0, visited, stack, -1, buffer, NULL };
 
   walk.dest_fd = open_destination (job, error);
   if (walk.dest_fd < 0)

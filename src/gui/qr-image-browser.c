@@ -9,13 +9,10 @@
 
 #include <glib/gi18n.h>
 
-#include "qr-error.h"
-#include "qr-image-browser.h"
-#include "qr-image-copy.h"
+#include "qr-image-browser-private.h"
 #include "qr-image-entry.h"
 #include "qr-image-entry-factory.h"
 #include "qr-mount-files.h"
-#include "qr-page-restore.h"
 
 /* "Copy Files…": the files of a qube's disk image, read in our own
  * process, to choose from and copy into a folder of the user's. It needs
@@ -29,51 +26,8 @@
  * chooses the file or folder under the cursor, Ctrl+A chooses all,
  * Backspace or Alt+Up goes up, Alt+D also copies damaged files, Escape
  * closes. */
-struct _QrImageBrowser
-{
-  AdwWindow       parent_instance;
-
-  /* Template children */
-  AdwWindowTitle *window_title;
-  GtkStack       *stack;
-  GtkSpinner     *loading_spinner;
-  AdwStatusPage  *error_page;
-  GtkListView    *list_view;
-  GtkLabel       *empty_label;
-  GtkLabel       *chosen_label;
-  GtkCheckButton *damaged_check;
-  GtkLabel       *destination_label;
-  GtkWidget      *copy_button;
-  GtkProgressBar *progress_bar;
-  GtkLabel       *progress_label;
-  GtkLabel       *current_label;
-  AdwStatusPage  *status_page;
-  GtkLabel       *notes_label;
-  GtkWidget      *show_button;
-  GtkWidget      *copy_more_button;
-
-  /* Owned */
-  GFile          *image_file;
-  char           *qube_name;
-  QrMountTracker *tracker;
-  QrImage        *image;
-  GListStore     *entries;
-  GtkSingleSelection *selection;
-  GHashTable     *chosen;
-  GFile          *destination;
-  QrImageCopy    *copy;
-  GCancellable   *cancellable;
-  GCancellable   *copy_cancellable;
-
-  /* State: the folder shown, and the one being listed. */
-  char           *path;
-  char           *pending_path;
-  GtkFileChooserNative *chooser;
-};
 
 G_DEFINE_FINAL_TYPE (QrImageBrowser, qr_image_browser, ADW_TYPE_WINDOW)
-
-static void update_actions (QrImageBrowser *self);
 
 /* Choosing */
 
@@ -89,7 +43,7 @@ update_chosen (QrImageBrowser *self)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item chosen", "%u items chosen", n), n);
 
   gtk_label_set_label (self->chosen_label, text);
-  update_actions (self);
+  _qr_image_browser_update_actions (self);
 }
 
 static void
@@ -108,8 +62,8 @@ entry_checked_cb (QrImageEntry   *entry,
 }
 
 /* The chosen paths, without those inside another chosen folder. */
-static GStrv
-dup_chosen_paths (QrImageBrowser *self)
+GStrv
+_qr_image_browser_dup_chosen_paths (QrImageBrowser *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree const char **paths = (const char **) g_hash_table_get_keys_as_array (self->chosen, NULL);
@@ -160,9 +114,6 @@ get_selected_entry (QrImageBrowser *self)
 
 /* Going places */
 
-static void navigate (QrImageBrowser *self,
-                      const char     *path);
-
 /* The image, or the folder, cannot be read: the engine's sentence says
  * which and why. */
 static void
@@ -172,7 +123,7 @@ show_error (QrImageBrowser *self,
   adw_status_page_set_title (self->error_page, _("These Files Cannot Be Read"));
   adw_status_page_set_description (self->error_page, error->message);
   gtk_stack_set_visible_child_name (self->stack, "error");
-  update_actions (self);
+  _qr_image_browser_update_actions (self);
 }
 
 static void
@@ -219,12 +170,12 @@ listed_cb (GObject      *object,
   gtk_stack_set_visible_child_name (self->stack, "browse");
   gtk_single_selection_set_selected (self->selection, 0);
   gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
-  update_actions (self);
+  _qr_image_browser_update_actions (self);
 }
 
-static void
-navigate (QrImageBrowser *self,
-          const char     *path)
+void
+_qr_image_browser_navigate (QrImageBrowser *self,
+                            const char     *path)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -245,7 +196,7 @@ list_activate_cb (QrImageBrowser *self,
     return;
 
   if (qr_image_entry_is_folder (entry))
-    navigate (self, qr_image_entry_get_path (entry));
+    _qr_image_browser_navigate (self, qr_image_entry_get_path (entry));
   else
     qr_image_entry_set_checked (entry, !qr_image_entry_get_checked (entry));
 }
@@ -264,7 +215,7 @@ go_up_action (GtkWidget  *widget,
     return;
 
   parent = g_path_get_dirname (self->path);
-  navigate (self, parent);
+  _qr_image_browser_navigate (self, parent);
 }
 
 static void
@@ -361,278 +312,9 @@ choose_destination_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-/* Copying */
 
-static void
-copy_progress_cb (QrImageBrowser *self,
-                  QrImageCopy    *copy)
-{
-  g_autofree char *done = g_format_size (qr_image_copy_get_bytes_done (copy));
-  g_autofree char *total = g_format_size (qr_image_copy_get_bytes_total (copy));
-  g_autofree char *text = NULL;
-  gint64 seconds = qr_image_copy_get_seconds_left (copy);
-  const char *current = qr_image_copy_get_current_file (copy);
-
-  gtk_progress_bar_set_fraction (self->progress_bar, qr_image_copy_get_fraction (copy));
-
-  if (seconds >= 0)
-    {
-      g_autofree char *left = qr_page_restore_format_time_left (seconds);
-
-      /* Translators: files done and in all, bytes done and in all, then the time left */
-      text = g_strdup_printf (_("%u of %u files · %s of %s · %s"),
-                              qr_image_copy_get_files_done (copy),
-                              qr_image_copy_get_files_total (copy), done, total, left);
-    }
-  else
-    {
-      /* Translators: files done and in all, bytes done and in all */
-      text = g_strdup_printf (_("%u of %u files · %s of %s"),
-                              qr_image_copy_get_files_done (copy),
-                              qr_image_copy_get_files_total (copy), done, total);
-    }
-
-  gtk_label_set_label (self->progress_label, text);
-  gtk_label_set_label (self->current_label, current != NULL ? current : "");
-}
-
-static void
-append_note (GString         *text,
-             QrImageCopyNote *note)
-{
-  switch (note->kind)
-    {
-    case QR_IMAGE_COPY_NOTE_SKIPPED:
-      /* Translators: a file that was left out on purpose, and why */
-      g_string_append_printf (text, _("Left out: %s: %s"), note->path, note->error->message);
-      break;
-
-    case QR_IMAGE_COPY_NOTE_DAMAGED:
-      /* Translators: a damaged file that was left out, then how much of it was lost */
-      g_string_append_printf (text, _("%s: damaged, left out. %s"), note->path,
-                              note->error->message);
-      break;
-
-    case QR_IMAGE_COPY_NOTE_COPIED_DAMAGED:
-      /* Translators: a damaged file, the name of its copy, then how much of it was lost */
-      g_string_append_printf (text, _("%s: damaged, copied as “%s”. %s"), note->path,
-                              note->copied_as, note->error->message);
-      break;
-
-    case QR_IMAGE_COPY_NOTE_FAILED:
-    default:
-      g_string_append (text, note->error->message);
-      break;
-    }
-}
-
-static char *
-format_notes (QrImageCopy *copy)
-{
-  GPtrArray *notes = qr_image_copy_get_notes (copy);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < notes->len; i++)
-    {
-      if (text->len > 0)
-        g_string_append_c (text, '\n');
-      append_note (text, g_ptr_array_index (notes, i));
-    }
-
-  return g_string_free (text, FALSE);
-}
-
-static guint
-count_notes (QrImageCopy         *copy,
-             QrImageCopyNoteKind  kind)
-{
-  GPtrArray *notes = qr_image_copy_get_notes (copy);
-  guint n = 0;
-
-  for (guint i = 0; i < notes->len; i++)
-    n += ((QrImageCopyNote *) g_ptr_array_index (notes, i))->kind == kind;
-
-  return n;
-}
-
-/* A file that could not be copied ends as a note; anything else ended
- * the copy itself. */
-static gboolean
-is_per_file (const GError *error)
-{
-  return error->domain == QR_ERROR &&
-         (error->code == QR_ERROR_DAMAGED || error->code == QR_ERROR_EXISTS ||
-          error->code == QR_ERROR_FAILED);
-}
-
-static void
-show_done (QrImageBrowser *self,
-           const GError   *error)
-{
-  g_autofree char *where = g_file_get_parse_name (self->destination);
-  g_autofree char *description = NULL;
-  g_autofree char *notes = format_notes (self->copy);
-  gboolean some_copied = qr_image_copy_get_copied (self->copy)[0] != NULL;
-  guint n_failed = count_notes (self->copy, QR_IMAGE_COPY_NOTE_FAILED);
-  guint n_left_out = count_notes (self->copy, QR_IMAGE_COPY_NOTE_DAMAGED);
-  const char *icon = "dialog-warning-symbolic";
-  const char *title;
-
-  if (error == NULL)
-    {
-      icon = "emblem-ok-symbolic";
-      title = _("Your Files Are Copied");
-      description = g_strdup_printf (_("They are in “%s” and belong to you."), where);
-    }
-  else if (is_per_file (error) && some_copied && n_failed == 0 && n_left_out == 0)
-    {
-      /* All copied, damaged ones too, as asked. */
-      title = _("Your Files Are Copied");
-      description = g_strdup_printf (_("They are in “%s” and belong to you. %s"), where,
-                                     error->message);
-    }
-  else if (is_per_file (error) && n_failed == 0)
-    {
-      title = _("Damaged Files Were Left Out");
-      if (some_copied)
-        description = g_strdup_printf (_("The rest is in “%s”. %s"), where, error->message);
-      else
-        description = g_strdup (error->message);
-    }
-  else if (is_per_file (error) && some_copied)
-    {
-      title = _("Some Files Could Not Be Copied");
-      description = g_strdup_printf (_("The rest is in “%s”. %s"), where, error->message);
-    }
-  else if (is_per_file (error))
-    {
-      title = _("Nothing Was Copied");
-      description = g_strdup_printf (_("Nothing in “%s” was replaced. %s"), where, error->message);
-    }
-  else
-    {
-      icon = "dialog-error-symbolic";
-      title = g_error_matches (error, QR_ERROR, QR_ERROR_NO_SPACE)
-              ? _("The Destination Disk Is Full") : _("The Files Could Not Be Copied");
-      description = g_strdup_printf (_("%s Nothing half-written was left behind."), error->message);
-    }
-
-  /* The way to what is left of the damaged ones. */
-  if (n_left_out > 0)
-    {
-      g_autofree char *with_remedy = NULL;
-
-      /* Translators: “Also copy damaged files” is the check box of the file browser */
-      with_remedy = g_strdup_printf (_("%s To copy what is left of them, choose “Also copy "
-                                       "damaged files” and copy them again."), description);
-      g_free (description);
-      description = g_steal_pointer (&with_remedy);
-    }
-
-  adw_status_page_set_icon_name (self->status_page, icon);
-  adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
-  gtk_label_set_label (self->notes_label, notes);
-  gtk_widget_set_visible (GTK_WIDGET (self->notes_label), notes[0] != '\0');
-  gtk_stack_set_visible_child_name (self->stack, "done");
-  update_actions (self);
-
-  /* Not the notes, whose text would show as selected. */
-  gtk_widget_grab_focus (some_copied ? self->show_button : self->copy_more_button);
-}
-
-static void
-copied_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(QrImageBrowser) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  qr_image_copy_run_finish (QR_IMAGE_COPY (object), result, &error);
-  g_clear_object (&self->copy_cancellable);
-
-  /* Closed meanwhile: the copy has removed what it began. */
-  if (self->image == NULL)
-    return;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_clear_object (&self->copy);
-      gtk_stack_set_visible_child_name (self->stack, "browse");
-      gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
-      update_actions (self);
-      return;
-    }
-
-  show_done (self, error);
-}
-
-static void
-copy_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  QrImageBrowser *self = QR_IMAGE_BROWSER (widget);
-  g_auto(GStrv) paths = dup_chosen_paths (self);
-
-  if (paths[0] == NULL || self->copy_cancellable != NULL)
-    return;
-
-  g_clear_object (&self->copy);
-  self->copy = qr_image_copy_new (self->image, (const char * const *) paths, self->destination);
-  qr_image_copy_set_copy_damaged (self->copy,
-                                  qr_image_is_partial (self->image) &&
-                                  gtk_check_button_get_active (self->damaged_check));
-  self->copy_cancellable = g_cancellable_new ();
-  g_signal_connect_object (self->copy, "progress", G_CALLBACK (copy_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_label_set_label (self->progress_label, _("Counting the files…"));
-  gtk_label_set_label (self->current_label, "");
-  gtk_stack_set_visible_child_name (self->stack, "copying");
-  update_actions (self);
-
-  qr_image_copy_run_async (self->copy, self->copy_cancellable, copied_cb, g_object_ref (self));
-}
-
-static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  QrImageBrowser *self = QR_IMAGE_BROWSER (widget);
-
-  g_cancellable_cancel (self->copy_cancellable);
-}
-
-static void
-show_in_folder_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *param)
-{
-  QrImageBrowser *self = QR_IMAGE_BROWSER (widget);
-  g_autofree char *uri = g_file_get_uri (self->destination);
-
-  qr_mount_tracker_launch (self->tracker, GTK_WINDOW (self), uri);
-}
-
-/* Back to the files, with nothing chosen. */
-static void
-copy_more_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
-{
-  QrImageBrowser *self = QR_IMAGE_BROWSER (widget);
-
-  g_hash_table_remove_all (self->chosen);
-  g_clear_object (&self->copy);
-  navigate (self, self->path);
-}
-
-static void
-update_actions (QrImageBrowser *self)
+void
+_qr_image_browser_update_actions (QrImageBrowser *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   const char *page = gtk_stack_get_visible_child_name (self->stack);
@@ -677,7 +359,7 @@ opened_cb (GObject      *object,
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->damaged_check), qr_image_is_partial (self->image));
-  navigate (self, files_path);
+  _qr_image_browser_navigate (self, files_path);
 }
 
 /* The object */
@@ -744,11 +426,7 @@ qr_image_browser_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "browser.select-all", NULL, select_all_action);
   gtk_widget_class_install_action (widget_class, "browser.choose-destination", NULL,
                                    choose_destination_action);
-  gtk_widget_class_install_action (widget_class, "browser.copy", NULL, copy_action);
-  gtk_widget_class_install_action (widget_class, "browser.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "browser.show-in-folder", NULL,
-                                   show_in_folder_action);
-  gtk_widget_class_install_action (widget_class, "browser.copy-more", NULL, copy_more_action);
+  _qr_image_browser_class_copy_actions_init (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_BackSpace, 0, "browser.go-up", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "browser.go-up", NULL);
@@ -861,7 +539,7 @@ qr_image_browser_new (GtkWindow      *parent,
 
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_spinner_set_spinning (self->loading_spinner, TRUE);
-  update_actions (self);
+  _qr_image_browser_update_actions (self);
   qr_mount_files_open_image_async (image, self->cancellable, opened_cb, g_object_ref (self));
 
   return self;
