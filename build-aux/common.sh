@@ -31,7 +31,6 @@ pc:gtk4>=4.8                libgtk-4-dev       gtk4-devel             gtk4      
 pc:libadwaita-1>=1.2        libadwaita-1-dev   libadwaita-devel       libadwaita       libadwaita-devel
 pc:libarchive>=3.6          libarchive-dev     libarchive-devel       libarchive       libarchive-devel
 pc:libcrypto>=3.0           libssl-dev         openssl-devel          openssl          libopenssl-devel
-pc:libsodium>=1.0.18        libsodium-dev      libsodium-devel        libsodium        libsodium-devel
 pc:libxml-2.0>=2.9          libxml2-dev        libxml2-devel          libxml2          libxml2-devel
 pc:json-glib-1.0>=1.6       libjson-glib-dev   json-glib-devel        json-glib        json-glib-devel
 pc:ext2fs>=1.47             libext2fs-dev      e2fsprogs-devel        e2fsprogs        libext2fs-devel

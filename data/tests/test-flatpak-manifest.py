@@ -41,10 +41,6 @@ ALLOWED_FINISH_ARGS = {
     "--system-talk-name=org.freedesktop.UDisks2",
 }
 
-# libsodium is no longer used by the engine (OpenSSL's scrypt replaced it)
-# and leaves the manifest; it is given no update checker.
-LEAVING_MODULES = {"libsodium"}
-
 HOST_FILESYSTEMS = re.compile(r"^(home|host|host-root|host-etc|host-os|~/?)(:rw|:create|:ro)?$")
 RESERVED_PATHS = ("/.flatpak-info", "/app", "/bin", "/dev", "/etc", "/lib", "/lib32", "/lib64",
                   "/proc", "/root", "/run/flatpak", "/run/host", "/sbin", "/usr")
@@ -323,7 +319,7 @@ def check_modules(tap, manifest, project_url, source_root):
     tap.check("e2fsprogs" in names, "e2fsprogs (libext2fs) is built", names)
 
     for module in modules:
-        if module.get("name") in LEAVING_MODULES or module.get("name") == "qubes-rescue":
+        if module.get("name") == "qubes-rescue":
             continue
         for source in module.get("sources", []):
             if isinstance(source, dict) and source.get("type") in ("archive", "file", "git"):

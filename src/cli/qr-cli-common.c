@@ -30,6 +30,10 @@ exit_code_for_qr_error (QrError code)
 
     case QR_ERROR_DAMAGED:
     case QR_ERROR_TRUNCATED:
+    /* Real Qubes backups need seconds per key, far below the limit, so a
+     * key over it almost certainly comes from a damaged or hostile header
+     * rather than from a real backup that needs a bigger computer. */
+    case QR_ERROR_KDF_LIMIT:
       return QR_EXIT_DAMAGED;
 
     case QR_ERROR_NOT_A_BACKUP:
@@ -43,7 +47,6 @@ exit_code_for_qr_error (QrError code)
 
     case QR_ERROR_FAILED:
     case QR_ERROR_EXISTS:
-    case QR_ERROR_UNKNOWN_QUBE:
     case QR_ERROR_UDISKS_UNAVAILABLE:
     case QR_ERROR_NOT_AUTHORIZED:
     case QR_ERROR_NO_FILESYSTEM:

@@ -33,6 +33,15 @@ void            _qr_backup_set_missing_error   (QrArchive       *archive,
                                                 const char      *name,
                                                 GError         **error);
 
+/* qr-backup-scrypt.c: format 4 */
+GPtrArray      *_qr_backup_scrypt_read_qubes    (QrArchive       *archive,
+                                                 const QrHeader  *header,
+                                                 GBytes          *header_bytes,
+                                                 QrKdfPool       *pool,
+                                                 const char      *passphrase,
+                                                 GCancellable    *cancellable,
+                                                 GError         **error);
+
 /* qr-backup-hmac.c: formats 2 and 3 */
 gboolean        _qr_backup_hmac_check_header    (QrArchive       *archive,
                                                  GBytes          *header_bytes,

@@ -26,12 +26,12 @@ typedef enum
   QR_ERROR_NO_SPACE,
   QR_ERROR_IO,
   QR_ERROR_EXISTS,
-  QR_ERROR_UNKNOWN_QUBE,
   QR_ERROR_UDISKS_UNAVAILABLE,
   QR_ERROR_NOT_AUTHORIZED,
   QR_ERROR_NO_FILESYSTEM,
   QR_ERROR_UNSUPPORTED_FILESYSTEM,
   QR_ERROR_BUSY,
+  QR_ERROR_KDF_LIMIT,
 } QrError;
 
 /* The engine states what happened; each front end decides what that means

@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (QrKdfPool, qr_kdf_pool, QR, KDF_POOL, GObject)
 
 typedef struct _QrKdfRequest QrKdfRequest;
 
+/* Like `scrypt dec`, which refuses files needing more than 300 seconds. */
+#define QR_KDF_POOL_DEFAULT_MAX_SECONDS 300.0
+
 QrKdfPool    *qr_kdf_pool_new               (guint                 max_jobs,
                                              guint64               memory_budget);
 guint         qr_kdf_pool_get_max_jobs      (QrKdfPool            *self);
@@ -30,6 +33,9 @@ QrKdfRequest *qr_kdf_pool_submit            (QrKdfPool            *self,
                                              const char           *prefix,
                                              const char           *passphrase);
 void          qr_kdf_pool_cancel            (QrKdfPool            *self);
+double        qr_kdf_pool_get_max_seconds   (QrKdfPool            *self);
+void          qr_kdf_pool_set_max_seconds   (QrKdfPool            *self,
+                                             double                seconds);
 
 QrScryptKey  *qr_kdf_request_wait           (QrKdfRequest         *request,
                                              GCancellable         *cancellable,

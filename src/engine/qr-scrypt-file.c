@@ -7,22 +7,15 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <sodium.h>
 
 #include "qr-error.h"
-#include "qr-scrypt-file.h"
-
-#define KEY_ENC_SIZE  32
-#define KEY_HMAC_SIZE 32
-#define KEY_SIZE      (KEY_ENC_SIZE + KEY_HMAC_SIZE)
+#include "qr-scrypt-private.h"
 
 #define CHECKSUM_OFFSET 48
 #define CHECKSUM_SIZE   16
@@ -30,11 +23,6 @@
 
 /* EVP_DecryptUpdate takes an int length. */
 #define MAX_EVP_PIECE ((gsize) 1 << 30)
-
-struct _QrScryptKey
-{
-  guint8 bytes[KEY_SIZE];
-};
 
 struct _QrScryptDecryptor
 {
@@ -50,32 +38,6 @@ struct _QrScryptDecryptor
     if (G_UNLIKELY (!(expr))) \
       g_error ("libcrypto failed: %s", #expr); \
   } G_STMT_END
-
-static void
-ensure_sodium (void)
-{
-  static gsize initialised = 0;
-
-  if (g_once_init_enter (&initialised))
-    {
-      if (sodium_init () < 0)
-        g_error ("libsodium could not be initialised");
-      g_once_init_leave (&initialised, 1);
-    }
-}
-
-static gpointer
-secure_alloc (gsize size)
-{
-  gpointer mem;
-
-  ensure_sodium ();
-  mem = sodium_malloc (size);
-  if (mem == NULL)
-    g_error ("Could not allocate %" G_GSIZE_FORMAT " bytes of locked memory", size);
-
-  return mem;
-}
 
 static EVP_MAC *
 get_hmac (void)
@@ -104,7 +66,8 @@ hmac_new (const QrScryptKey *key)
 
   ctx = EVP_MAC_CTX_new (get_hmac ());
   CHECK_SSL (ctx != NULL);
-  CHECK_SSL (EVP_MAC_init (ctx, key->bytes + KEY_ENC_SIZE, KEY_HMAC_SIZE, params));
+  CHECK_SSL (EVP_MAC_init (ctx, key->bytes + QR_SCRYPT_KEY_ENC_SIZE, QR_SCRYPT_KEY_HMAC_SIZE,
+                           params));
 
   return ctx;
 }
@@ -131,36 +94,6 @@ damaged (GError    **error,
 {
   g_set_error_literal (error, QR_ERROR, QR_ERROR_DAMAGED, message);
   return FALSE;
-}
-
-/* Checks the parameters a hostile header may carry, without any arithmetic
- * that could overflow. The limits are those of the scrypt algorithm
- * itself (RFC 7914: r * p < 2^30, N a power of two above 1). */
-static gboolean
-check_cost (const QrScryptParams *params,
-            GError              **error)
-{
-  guint64 n, r_bytes, ignored;
-
-  if (params->log_n == 0 || params->log_n >= 64)
-    return damaged (error, _("The file's encryption header asks for an impossible "
-                           "work factor, so the file is damaged."));
-
-  if (params->r == 0 || params->p == 0)
-    return damaged (error, _("The file's encryption header has a zero cost "
-                           "parameter, so the file is damaged."));
-
-  if ((guint64) params->r * params->p >= ((guint64) 1 << 30))
-    return damaged (error, _("The file's encryption header asks for more parallel "
-                           "work than scrypt allows, so the file is damaged."));
-
-  n = (guint64) 1 << params->log_n;
-  r_bytes = (guint64) 128 * params->r;
-  if (!g_uint64_checked_mul (&ignored, r_bytes, n))
-    return damaged (error, _("The file's encryption header asks for more memory "
-                           "than any computer has, so the file is damaged."));
-
-  return TRUE;
 }
 
 gboolean
@@ -193,186 +126,11 @@ qr_scrypt_params_parse (const guint8    *data,
   memcpy (parsed.salt, data + 16, sizeof parsed.salt);
   memcpy (parsed.header, data, QR_SCRYPT_HEADER_SIZE);
 
-  if (!check_cost (&parsed, error))
+  if (!_qr_scrypt_check_cost (&parsed, error))
     return FALSE;
 
   *params = parsed;
   return TRUE;
-}
-
-/* What libsodium's escrypt_kdf allocates for one derivation: V (128 r N),
- * B (128 r p) and XY (256 r + 64), plus alignment slack. */
-guint64
-qr_scrypt_params_get_memory (const QrScryptParams *params)
-{
-  guint64 r_bytes, v_size, b_size, total;
-
-  g_return_val_if_fail (params != NULL, G_MAXUINT64);
-
-  if (params->log_n >= 64)
-    return G_MAXUINT64;
-
-  r_bytes = (guint64) 128 * params->r;
-  if (!g_uint64_checked_mul (&v_size, r_bytes, (guint64) 1 << params->log_n))
-    return G_MAXUINT64;
-  if (!g_uint64_checked_mul (&b_size, r_bytes, params->p))
-    return G_MAXUINT64;
-  if (!g_uint64_checked_add (&total, v_size, b_size))
-    return G_MAXUINT64;
-  if (!g_uint64_checked_add (&total, total, 2 * r_bytes + 64 + 64))
-    return G_MAXUINT64;
-
-  return total;
-}
-
-static guint64
-physical_memory (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES);
-  long page_size = sysconf (_SC_PAGESIZE);
-
-  if (pages <= 0 || page_size <= 0)
-    return G_MAXUINT64;
-
-  return (guint64) pages * (guint64) page_size;
-}
-
-static void
-set_needs_memory (GError **error,
-                  guint64  need)
-{
-  g_autofree char *size = g_format_size (need);
-
-  g_set_error (error, QR_ERROR, QR_ERROR_NEEDS_MEMORY,
-               _("Unlocking this file needs %s of memory, which this computer "
-               "could not provide. Close other programs, or use a computer "
-               "with more memory."),
-               size);
-}
-
-gboolean
-qr_scrypt_kdf (const guint8 *password,
-               gsize         password_len,
-               const guint8 *salt,
-               gsize         salt_len,
-               guint8        log_n,
-               guint32       r,
-               guint32       p,
-               guint8       *out,
-               gsize         out_len,
-               GError      **error)
-{
-  QrScryptParams cost = { .log_n = log_n, .r = r, .p = p };
-  guint64 need;
-
-  g_return_val_if_fail (password != NULL || password_len == 0, FALSE);
-  g_return_val_if_fail (salt != NULL || salt_len == 0, FALSE);
-  g_return_val_if_fail (out != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!check_cost (&cost, error))
-    return FALSE;
-
-  /* Asking for more than the machine has would only end with the kernel
-   * killing the process once the pages are touched. */
-  need = qr_scrypt_params_get_memory (&cost);
-  if (need > physical_memory ())
-    {
-      set_needs_memory (error, need);
-      return FALSE;
-    }
-
-  ensure_sodium ();
-  if (crypto_pwhash_scryptsalsa208sha256_ll (password, password_len, salt, salt_len,
-                                             (guint64) 1 << log_n, r, p,
-                                             out, out_len) != 0)
-    {
-      int errsv = errno;
-
-      sodium_memzero (out, out_len);
-      if (errsv == EINVAL)
-        return damaged (error, _("The file's encryption header has parameters "
-                               "scrypt cannot use, so the file is damaged."));
-      set_needs_memory (error, need);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-QrScryptKey *
-qr_scrypt_key_derive (const QrScryptParams  *params,
-                      const char            *prefix,
-                      const char            *passphrase,
-                      GError               **error)
-{
-  QrScryptKey *key;
-  guint8 *password;
-  gsize prefix_len, passphrase_len, password_len;
-  gboolean ok;
-
-  g_return_val_if_fail (params != NULL, NULL);
-  g_return_val_if_fail (passphrase != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  prefix_len = prefix != NULL ? strlen (prefix) : 0;
-  passphrase_len = strlen (passphrase);
-  password_len = prefix_len + passphrase_len;
-
-  /* The password contains the passphrase, so it gets the same protection. */
-  password = secure_alloc (password_len + 1);
-  if (prefix_len > 0)
-    memcpy (password, prefix, prefix_len);
-  memcpy (password + prefix_len, passphrase, passphrase_len);
-
-  key = secure_alloc (sizeof *key);
-  ok = qr_scrypt_kdf (password, password_len, params->salt, sizeof params->salt,
-                      params->log_n, params->r, params->p,
-                      key->bytes, sizeof key->bytes, error);
-
-  sodium_memzero (password, password_len + 1);
-  sodium_free (password);
-
-  if (!ok)
-    {
-      qr_scrypt_key_free (key);
-      return NULL;
-    }
-
-  return key;
-}
-
-QrScryptKey *
-qr_scrypt_key_copy (const QrScryptKey *key)
-{
-  QrScryptKey *copy;
-
-  g_return_val_if_fail (key != NULL, NULL);
-
-  copy = secure_alloc (sizeof *copy);
-  memcpy (copy->bytes, key->bytes, sizeof copy->bytes);
-
-  return copy;
-}
-
-void
-qr_scrypt_key_free (QrScryptKey *key)
-{
-  if (key == NULL)
-    return;
-
-  sodium_memzero (key, sizeof *key);
-  sodium_free (key);
-}
-
-gboolean
-qr_scrypt_key_equal (const QrScryptKey *a,
-                     const QrScryptKey *b)
-{
-  g_return_val_if_fail (a != NULL, FALSE);
-  g_return_val_if_fail (b != NULL, FALSE);
-
-  return CRYPTO_memcmp (a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
 gboolean
@@ -540,30 +298,4 @@ qr_scrypt_file_decrypt (const QrScryptKey  *key,
     }
 
   return g_bytes_new_take (plain, body_len);
-}
-
-char *
-qr_secure_strdup (const char *str)
-{
-  char *copy;
-  gsize len;
-
-  if (str == NULL)
-    return NULL;
-
-  len = strlen (str);
-  copy = secure_alloc (len + 1);
-  memcpy (copy, str, len + 1);
-
-  return copy;
-}
-
-void
-qr_secure_free (char *str)
-{
-  if (str == NULL)
-    return;
-
-  sodium_memzero (str, strlen (str));
-  sodium_free (str);
 }

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "qr-secure-memory.h"
+
 G_BEGIN_DECLS
 
 /* The tarsnap "scrypt enc" container: a 96-byte header, the ciphertext,
@@ -34,6 +36,7 @@ gboolean           qr_scrypt_params_parse        (const guint8         *data,
                                                   QrScryptParams       *params,
                                                   GError              **error);
 guint64            qr_scrypt_params_get_memory   (const QrScryptParams *params);
+double             qr_scrypt_params_get_seconds  (const QrScryptParams *params);
 
 QrScryptKey       *qr_scrypt_key_derive          (const QrScryptParams *params,
                                                   const char           *prefix,
@@ -74,9 +77,6 @@ gboolean           qr_scrypt_kdf                 (const guint8         *password
                                                   guint8               *out,
                                                   gsize                 out_len,
                                                   GError              **error);
-
-char              *qr_secure_strdup              (const char           *str);
-void               qr_secure_free                (char                 *str);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrScryptKey, qr_scrypt_key_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrScryptDecryptor, qr_scrypt_decryptor_free)

@@ -193,6 +193,9 @@ give_pending (QrVolumeJoiner *self,
 {
   gsize n = MIN (self->pending->len - self->pending_pos, outbuf_size);
 
+  /* An empty array's data may be NULL, which memcpy must never get. */
+  if (n == 0)
+    return 0;
   memcpy (outbuf, self->pending->data + self->pending_pos, n);
   self->pending_pos += n;
   if (self->pending_pos == self->pending->len)

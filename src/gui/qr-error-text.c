@@ -45,6 +45,12 @@ static const ErrorEntry entries[] = {
     N_("The file ends before the backup does, perhaps because copying it was "
        "interrupted. Copy it again from the original disk and try once more."),
     QR_HELP_TOPIC_DAMAGED },
+  { qr_error_quark, QR_ERROR_KDF_LIMIT,
+    N_("This backup would take too long to unlock"),
+    N_("Its encryption settings ask for far more work than Qubes ever uses, so this part "
+       "of the file is most likely damaged. If you have another copy of this backup, try "
+       "that one; other qubes may still restore fine."),
+    QR_HELP_TOPIC_DAMAGED },
   { qr_error_quark, QR_ERROR_NOT_A_BACKUP,
     N_("This is not a Qubes backup"),
     N_("The file you chose was not made by the Qubes OS backup tool. Qubes backups are "

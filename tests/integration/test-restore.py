@@ -157,6 +157,21 @@ def test_manual_procedure_agrees():
                 qrtest.sha256(os.path.join(ours, qube['name'], name)), name
 
 
+def test_parallelism():
+    """Keys with p = 3, as Qubes' scrypt picks them when dom0 has little
+    memory: the three ROMix runs of each key are shared by the workers."""
+    backup, manifest = ws.backup('backup-p3', '--compression', 'gzip', '--logN', '12',
+                                 '--scrypt-p', '3')
+    dest = ws.path('restore-p3')
+    result = cli('restore', backup, '--dest', dest, '--passphrase-file', ws.passphrase_file,
+                 '--jobs', '2')
+    assert result.returncode == 0, result.stderr
+    qubes = qrtest.included_qubes(manifest)
+    for qube in qubes:
+        qrtest.check_qube(dest, qube, manifest)
+    assert sorted(os.listdir(dest)) == sorted(qrtest.folder_for(q) for q in qubes)
+
+
 def test_from_pipe():
     """A backup sent through a pipe is read once, front to back."""
     backup, manifest = ws.backup('backup-zstd', '--compression', 'zstd')
@@ -202,6 +217,7 @@ tests += [
     ('--jobs and --max-memory', test_jobs_and_memory_options),
     ('an existing qube folder is never touched', test_existing_folder_untouched),
     ('the manual procedure gives the same files', test_manual_procedure_agrees),
+    ('keys with scrypt parallelism p = 3', test_parallelism),
     ('restore from a pipe', test_from_pipe),
     ('restore one qube from a pipe', test_one_qube_from_pipe),
     ('verify from a pipe', test_verify_from_pipe),

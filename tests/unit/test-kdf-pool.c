@@ -12,6 +12,7 @@
 
 #include "qr-error.h"
 #include "qr-kdf-pool.h"
+#include "qr-secure-memory.h"
 
 #define PASSPHRASE "hunter2"
 
@@ -67,7 +68,8 @@ assert_request_key (QrKdfRequest         *request,
   key = qr_kdf_request_wait (request, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (key);
-  g_assert_true (qr_kdf_request_is_done (request));
+  /* Handed out, not kept: the request holds no key any more. */
+  g_assert_false (qr_kdf_request_is_done (request));
 
   expected = qr_scrypt_key_derive (params, prefix, PASSPHRASE, &error);
   g_assert_no_error (error);
@@ -119,10 +121,46 @@ test_keys_match (void)
   for (guint i = 0; i < 4; i++)
     {
       assert_request_key (requests[i], &params[i], i);
-      /* Waiting again gives the same key again. */
+      /* Waiting again derives the same key again. */
       assert_request_key (requests[i], &params[i], i);
       qr_kdf_request_unref (requests[i]);
     }
+}
+
+typedef struct
+{
+  QrKdfRequest         *request;
+  const QrScryptParams *params;
+} SameRequest;
+
+static gpointer
+wait_thread (gpointer data)
+{
+  SameRequest *same = data;
+
+  assert_request_key (same->request, same->params, 0);
+  return NULL;
+}
+
+/* Two threads waiting for one request at once both get its key: one the
+ * key derived, the other the same key derived again. */
+static void
+test_two_waiters (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autofree char *prefix = prefix_for (0);
+  QrScryptParams params;
+  SameRequest same;
+  GThread *threads[2];
+
+  make_params (&params, 14, 8, 2, 9);
+  request = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
+  same = (SameRequest) { request, &params };
+  for (guint i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("wait", wait_thread, &same);
+  for (guint i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
 }
 
 /* With one worker the requests run one after another in submission order:
@@ -131,7 +169,6 @@ static void
 test_fifo (void)
 {
   g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (1, 1 << 30);
-  g_autoptr(GError) error = NULL;
   QrScryptParams params;
   QrKdfRequest *requests[4];
 
@@ -143,22 +180,42 @@ test_fifo (void)
       requests[i] = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
     }
 
-  for (guint i = 0; i < 4; i++)
-    {
-      g_autoptr(QrScryptKey) key = qr_kdf_request_wait (requests[i], NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (key);
-      for (guint j = 0; j < i; j++)
-        g_assert_true (qr_kdf_request_is_done (requests[j]));
-      if (i == 0)
-        g_assert_false (qr_kdf_request_is_done (requests[3]));
-    }
-
-  for (guint i = 0; i < 4; i++)
+  assert_request_key (requests[0], &params, 0);
+  g_assert_false (qr_kdf_request_is_done (requests[3]));
+  for (guint i = 1; i < 4; i++)
     assert_request_key (requests[i], &params, i);
   for (guint i = 0; i < 4; i++)
     qr_kdf_request_unref (requests[i]);
+}
+
+/* A key with p > 1 is p ROMix jobs, shared among the workers: whatever the
+ * number of workers, the key is the one scrypt gives. */
+static void
+test_parallel_blocks (void)
+{
+  static const guint32 ps[] = { 2, 3, 5, 16 };
+  static const guint jobs[] = { 1, 2, 3, 8 };
+
+  for (guint j = 0; j < G_N_ELEMENTS (jobs); j++)
+    {
+      g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (jobs[j], 1 << 30);
+      QrScryptParams params[G_N_ELEMENTS (ps)];
+      QrKdfRequest *requests[G_N_ELEMENTS (ps)];
+
+      for (guint i = 0; i < G_N_ELEMENTS (ps); i++)
+        {
+          g_autofree char *prefix = prefix_for (i);
+
+          make_params (&params[i], 10, 8, ps[i], i + 10 * j);
+          requests[i] = qr_kdf_pool_submit (pool, &params[i], prefix, PASSPHRASE);
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (ps); i++)
+        {
+          assert_request_key (requests[i], &params[i], i);
+          qr_kdf_request_unref (requests[i]);
+        }
+    }
 }
 
 static void
@@ -421,6 +478,292 @@ test_abandoned (void)
   g_assert_finalize_object (pool);
 }
 
+static guint
+count_memory_maps (void)
+{
+  g_autofree char *maps = NULL;
+  guint lines = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  for (const char *p = maps; *p != '\0'; p++)
+    lines += *p == '\n';
+
+  return lines;
+}
+
+static guint64
+resident_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* AddressSanitizer keeps freed memory in quarantine, so resident memory
+ * says nothing of ours under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RESIDENT_MEANINGFUL FALSE
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESIDENT_MEANINGFUL FALSE
+#endif
+#endif
+#ifndef RESIDENT_MEANINGFUL
+#define RESIDENT_MEANINGFUL TRUE
+#endif
+
+#define MANY 50000
+
+/* Tiny keys of varying shape, N from 2 to 16 and p from 1 to 3. */
+static void
+make_tiny_params (QrScryptParams *params,
+                  guint           i)
+{
+  make_params (params, 1 + (i / 100) % 4, 1 + i % 2, 1 + i % 3, i & 0xff);
+}
+
+typedef struct
+{
+  gsize most_secure;
+  guint most_maps;
+} Peaks;
+
+static void
+take_key (QrKdfRequest *request,
+          guint         i,
+          Peaks        *peaks)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrScryptKey) key = qr_kdf_request_wait (request, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+
+  /* Now and then, that it is the right key. */
+  if (i % 997 == 0)
+    {
+      g_autofree char *prefix = prefix_for (i);
+      g_autoptr(QrScryptKey) expected = NULL;
+      QrScryptParams params;
+
+      make_tiny_params (&params, i);
+      expected = qr_scrypt_key_derive (&params, prefix, PASSPHRASE, &error);
+      g_assert_no_error (error);
+      g_assert_true (qr_scrypt_key_equal (key, expected));
+    }
+
+  peaks->most_secure = MAX (peaks->most_secure, qr_secure_memory_get_used ());
+  if (i % 1000 == 0)
+    peaks->most_maps = MAX (peaks->most_maps, count_memory_maps ());
+}
+
+/* A backup of 16,400 chunks once ran out of memory maps, each request
+ * holding guard-paged locked memory until the end. Here 50,000 requests,
+ * all submitted first as a restore does, are held to the end; the locked
+ * memory and the memory maps stay what a handful of keys take. */
+static void
+test_many_requests (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  g_autofree QrKdfRequest **requests = g_new (QrKdfRequest *, MANY);
+  gsize secure_before = qr_secure_memory_get_used ();
+  guint maps_before = count_memory_maps ();
+  Peaks peaks = { 0, 0 };
+
+  for (guint i = 0; i < MANY; i++)
+    {
+      g_autofree char *prefix = prefix_for (i);
+      QrScryptParams params;
+
+      make_tiny_params (&params, i);
+      requests[i] = qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE);
+    }
+
+  for (guint i = 0; i < MANY; i++)
+    take_key (requests[i], i, &peaks);
+
+  g_test_message ("locked memory: %" G_GSIZE_FORMAT " bytes at most; memory maps: %u, "
+                  "then %u at most", peaks.most_secure, maps_before, peaks.most_maps);
+  g_assert_cmpuint (peaks.most_secure, <=, secure_before + 4096);
+  g_assert_cmpuint (peaks.most_maps, <=, maps_before + 32);
+
+  for (guint i = 0; i < MANY; i++)
+    qr_kdf_request_unref (requests[i]);
+  g_clear_object (&pool);
+  g_assert_cmpuint (qr_secure_memory_get_used (), ==, secure_before);
+}
+
+/* As the reader of a pipe does: a few requests ahead, each dropped once
+ * its key is used. Nothing grows with the number of chunks. */
+static void
+test_many_requests_window (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  g_autoptr(GQueue) window = g_queue_new ();
+  gsize secure_before = qr_secure_memory_get_used ();
+  guint64 resident_early = 0;
+  Peaks peaks = { 0, 0 };
+  guint next = 0;
+
+  for (guint i = 0; i < MANY; i++)
+    {
+      QrKdfRequest *request;
+
+      while (next < MANY && g_queue_get_length (window) < 8)
+        {
+          g_autofree char *prefix = prefix_for (next);
+          QrScryptParams params;
+
+          make_tiny_params (&params, next++);
+          g_queue_push_tail (window, qr_kdf_pool_submit (pool, &params, prefix, PASSPHRASE));
+        }
+
+      request = g_queue_pop_head (window);
+      take_key (request, i, &peaks);
+      qr_kdf_request_unref (request);
+      if (i == MANY / 10)
+        resident_early = resident_kib ();
+    }
+
+  g_test_message ("resident: %" G_GUINT64_FORMAT " KiB after %u keys, %" G_GUINT64_FORMAT
+                  " KiB after %u", resident_early, MANY / 10, resident_kib (), MANY);
+  if (RESIDENT_MEANINGFUL)
+    g_assert_cmpuint (resident_kib (), <=, resident_early + 4096);
+  g_assert_cmpuint (peaks.most_secure, <=, secure_before + 4096);
+}
+
+/* Going on to a later request gives up the keys of earlier ones nobody
+ * waits for: the pool never waits for them to be taken, skipped ones are
+ * not derived, and a late wait for one derives it after all. */
+static void
+test_go_past (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  QrScryptParams params[100];
+  QrKdfRequest *requests[100];
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *prefix = prefix_for (i);
+
+      make_params (&params[i], 8, 8, 1 + i % 2, i);
+      requests[i] = qr_kdf_pool_submit (pool, &params[i], prefix, PASSPHRASE);
+    }
+
+  /* The first half is never waited for, as when a qube fails early: far
+   * more keys than the pool derives ahead. */
+  for (guint i = 50; i < 100; i++)
+    assert_request_key (requests[i], &params[i], i);
+  for (guint i = 0; i < 50; i++)
+    g_assert_false (qr_kdf_request_is_done (requests[i]));
+
+  assert_request_key (requests[7], &params[7], 7);
+  assert_request_key (requests[0], &params[0], 0);
+
+  for (guint i = 0; i < 100; i++)
+    qr_kdf_request_unref (requests[i]);
+
+  /* Again and again, each time going past keys still being derived: if
+   * those kept their place among the keys the pool may hold once done,
+   * none would soon be left for the next. */
+  for (guint round = 0; round < 20; round++)
+    {
+      for (guint i = 0; i < 10; i++)
+        {
+          g_autofree char *prefix = prefix_for (i);
+
+          make_params (&params[i], 12, 8, 2, round * 10 + i);
+          requests[i] = qr_kdf_pool_submit (pool, &params[i], prefix, PASSPHRASE);
+        }
+      assert_request_key (requests[1], &params[1], 1);
+      for (guint i = 0; i < 10; i++)
+        qr_kdf_request_unref (requests[i]);
+    }
+}
+
+static void
+assert_over_limit (QrKdfPool  *pool,
+                   guint8      log_n,
+                   guint32     r,
+                   guint32     p,
+                   const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autoptr(QrScryptKey) key = NULL;
+  QrScryptParams params;
+  gint64 start = g_get_monotonic_time ();
+
+  make_params (&params, log_n, r, p, 3);
+  request = qr_kdf_pool_submit (pool, &params, "backup-header!", PASSPHRASE);
+  g_assert_true (qr_kdf_request_is_done (request));
+  key = qr_kdf_request_wait (request, NULL, &error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+
+  g_assert_error (error, QR_ERROR, QR_ERROR_KDF_LIMIT);
+  g_assert_null (key);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, text));
+  g_assert_nonnull (strstr (error->message, "per key"));
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Like `scrypt dec`, parameters that would keep the computer busy for
+ * hours are refused in milliseconds, with the time they would take. */
+static void
+test_work_limit (void)
+{
+  g_autoptr(QrKdfPool) pool = qr_kdf_pool_new (2, 1 << 30);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrKdfRequest) request = NULL;
+  g_autoptr(QrScryptKey) key = NULL;
+  QrScryptParams params;
+  double estimate;
+  guint notified = 0;
+
+  g_assert_cmpfloat (qr_kdf_pool_get_max_seconds (pool), ==, QR_KDF_POOL_DEFAULT_MAX_SECONDS);
+  assert_over_limit (pool, 40, 8, 1, "N = 2^40, r = 8, p = 1,");
+  assert_over_limit (pool, 10, 8, 1 << 20, "N = 2^10, r = 8, p = 1048576,");
+  assert_over_limit (pool, 2, 1, (1 << 30) - 1, "p = 1073741823,");
+  assert_over_limit (pool, 56, 1, 1, "years");
+
+  /* The limit is the pool's: just below a key's estimate refuses it, just
+   * above lets it through. */
+  make_params (&params, 12, 8, 2, 4);
+  estimate = qr_scrypt_params_get_seconds (&params);
+  g_assert_cmpfloat (estimate, >, 0);
+  g_signal_connect (pool, "notify::max-seconds", G_CALLBACK (count_notify_cb), &notified);
+
+  qr_kdf_pool_set_max_seconds (pool, estimate / 2);
+  g_assert_cmpuint (notified, ==, 1);
+  qr_kdf_pool_set_max_seconds (pool, estimate / 2);
+  g_assert_cmpuint (notified, ==, 1);
+  assert_over_limit (pool, 12, 8, 2, "N = 2^12, r = 8, p = 2,");
+
+  g_object_set (pool, "max-seconds", estimate * 2, NULL);
+  g_assert_cmpuint (notified, ==, 2);
+  request = qr_kdf_pool_submit (pool, &params, "x!", PASSPHRASE);
+  key = qr_kdf_request_wait (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+
+  /* Twice the work, about twice the estimate. */
+  params.p = 4;
+  g_assert_cmpfloat (qr_scrypt_params_get_seconds (&params), ==, 2 * estimate);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -431,6 +774,8 @@ main (int   argc,
   g_test_add_func ("/qr/kdf-pool/memory-available", test_memory_available);
   g_test_add_func ("/qr/kdf-pool/keys-match", test_keys_match);
   g_test_add_func ("/qr/kdf-pool/fifo", test_fifo);
+  g_test_add_func ("/qr/kdf-pool/parallel-blocks", test_parallel_blocks);
+  g_test_add_func ("/qr/kdf-pool/two-waiters", test_two_waiters);
   g_test_add_func ("/qr/kdf-pool/over-budget", test_over_budget);
   g_test_add_func ("/qr/kdf-pool/one-at-a-time", test_one_at_a_time);
   g_test_add_func ("/qr/kdf-pool/lanes", test_lanes);
@@ -438,6 +783,10 @@ main (int   argc,
   g_test_add_func ("/qr/kdf-pool/pool-cancel", test_pool_cancel);
   g_test_add_func ("/qr/kdf-pool/unref-in-flight", test_unref_in_flight);
   g_test_add_func ("/qr/kdf-pool/abandoned", test_abandoned);
+  g_test_add_func ("/qr/kdf-pool/many-requests", test_many_requests);
+  g_test_add_func ("/qr/kdf-pool/many-requests-window", test_many_requests_window);
+  g_test_add_func ("/qr/kdf-pool/go-past", test_go_past);
+  g_test_add_func ("/qr/kdf-pool/work-limit", test_work_limit);
 
   return g_test_run ();
 }

@@ -188,6 +188,9 @@ test_rfc7914_vectors (void)
   check_vector ("pleaseletmein", "SodiumChloride", 14, 8, 1,
                 "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
                 "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+  check_vector ("pleaseletmein", "SodiumChloride", 20, 8, 1,
+                "2101cb9b6a511aaeaddbbe09cf70f881ec568d574a2ffd4dabe5ee9820adaa47"
+                "8e56fd8f4ba5d09ffa1c6d927c40f4c337304049e8a952fbcbf45c6fa77a41a4");
 }
 
 static void
@@ -209,9 +212,9 @@ test_parse (void)
   g_assert_cmpmem (params.salt, 32, data + 16, 32);
   g_assert_cmpmem (params.header, QR_SCRYPT_HEADER_SIZE, data, QR_SCRYPT_HEADER_SIZE);
 
-  /* V, B, XY and alignment, as libsodium allocates them. */
+  /* V and the two working blocks of ROMix, and B. */
   g_assert_cmpuint (qr_scrypt_params_get_memory (&params), ==,
-                    128 * 8 * 1024 + 128 * 8 * 1 + 256 * 8 + 64 + 64);
+                    128 * 8 * 1024 + 256 * 8 + 128 * 8 * 1);
 }
 
 static void
@@ -519,7 +522,7 @@ test_absurd_params (void)
   g_assert_true (qr_scrypt_params_parse (header, sizeof header, &params, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (qr_scrypt_params_get_memory (&params), ==,
-                    ((guint64) 1 << 63) + 128 + 256 + 64 + 64);
+                    ((guint64) 1 << 63) + 256 + 128);
 }
 
 static void
@@ -571,11 +574,14 @@ test_key_copy (void)
 static void
 test_secure_strdup (void)
 {
+  gsize before = qr_secure_memory_get_used ();
   char *copy = qr_secure_strdup (PASSPHRASE);
 
   g_assert_cmpstr (copy, ==, PASSPHRASE);
   g_assert_true (copy != (char *) PASSPHRASE);
+  g_assert_cmpuint (qr_secure_memory_get_used (), >, before);
   qr_secure_free (copy);
+  g_assert_cmpuint (qr_secure_memory_get_used (), ==, before);
 
   copy = qr_secure_strdup ("");
   g_assert_cmpstr (copy, ==, "");
@@ -583,6 +589,35 @@ test_secure_strdup (void)
 
   g_assert_null (qr_secure_strdup (NULL));
   qr_secure_free (NULL);
+}
+
+/* The locked arena is small and fixed; what does not fit in it comes from
+ * the ordinary heap, still zeroed and still wiped, and never fails. */
+static void
+test_secure_arena_full (void)
+{
+  gsize before = qr_secure_memory_get_used ();
+  GPtrArray *blocks = g_ptr_array_new ();
+  guint8 *big;
+
+  for (guint i = 0; i < 4096; i++)
+    {
+      guint8 *block = qr_secure_alloc (64);
+
+      g_assert_true (block[0] == 0 && block[63] == 0);
+      memset (block, 0xa5, 64);
+      g_ptr_array_add (blocks, block);
+    }
+  g_assert_cmpuint (qr_secure_memory_get_used (), <=, 256 * 1024);
+
+  big = qr_secure_alloc (1 << 20);
+  g_assert_true (big[0] == 0 && big[(1 << 20) - 1] == 0);
+  qr_secure_free_sized (big, 1 << 20);
+
+  for (guint i = 0; i < blocks->len; i++)
+    qr_secure_free_sized (blocks->pdata[i], 64);
+  g_ptr_array_free (blocks, TRUE);
+  g_assert_cmpuint (qr_secure_memory_get_used (), ==, before);
 }
 
 int
@@ -607,6 +642,7 @@ main (int   argc,
   g_test_add_func ("/qr/scrypt-file/memory-overflow", test_memory_overflow);
   g_test_add_func ("/qr/scrypt-file/key-copy", test_key_copy);
   g_test_add_func ("/qr/scrypt-file/secure-strdup", test_secure_strdup);
+  g_test_add_func ("/qr/scrypt-file/secure-arena-full", test_secure_arena_full);
 
   ret = g_test_run ();
 
