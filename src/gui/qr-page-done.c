@@ -36,6 +36,7 @@ struct _QrPageDone
   GtkLabel          *description_label;
   QrErrorView       *error_view;
   GtkWidget         *recover_box;
+  GtkWidget         *recover_button;
   GtkListBox        *result_list;
   GtkWidget         *retry_button;
 
@@ -385,6 +386,7 @@ qr_page_done_class_init (QrPageDoneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, description_label);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, error_view);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, recover_box);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, recover_button);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, result_list);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, retry_button);
 
@@ -461,12 +463,17 @@ qr_page_done_set_result (QrPageDone   *self,
   else
     show_failure (self, restore);
 
-  shown_error = self->disk_full ? counts.no_space : counts.n_failed == 0 ? error : NULL;
+  /* The damage of partly recovered qubes is said in their rows; the
+   * restore's own word on it would say that nothing of it was used. */
+  shown_error = self->disk_full ? counts.no_space :
+                counts.n_failed == 0 && counts.n_partial == 0 ? error : NULL;
   qr_error_view_set_error (self->error_view, shown_error);
 
   /* Recovering is the way forward for damage; trying again would only
-   * meet the same damage. */
+   * meet the same damage. Each row offers it; the page's own button,
+   * which does them all, only where there are two or more. */
   gtk_widget_set_visible (self->recover_box, counts.n_recoverable > 0);
+  gtk_widget_set_visible (self->recover_button, counts.n_recoverable > 1);
   if (counts.n_recoverable > 0)
     gtk_widget_remove_css_class (self->retry_button, "suggested-action");
   else

@@ -716,7 +716,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
 static void
 qr_result_row_init (QrResultRow *self)
 {
-  GtkWidget *buttons[7];
+  GtkWidget *buttons[5];
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -727,8 +727,6 @@ qr_result_row_init (QrResultRow *self)
   buttons[2] = self->report_button;
   buttons[3] = self->copy_button;
   buttons[4] = self->open_button;
-  buttons[5] = self->recover_button;
-  buttons[6] = GTK_WIDGET (self->help_button);
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     g_object_bind_property (buttons[i], "visible", gtk_widget_get_parent (buttons[i]), "visible",
                             G_BINDING_SYNC_CREATE);

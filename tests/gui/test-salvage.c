@@ -177,17 +177,21 @@ assert_offered (Fixture    *fixture,
   g_assert_false (gtk_widget_get_visible (row_child (row, "buttons_box")));
 }
 
+/* The page says what recovering means when @n_offered qubes can be
+ * recovered, and has its own button for all of them when there are two
+ * or more: with one, the row's would be the same. */
 static void
-assert_page_offers (Fixture  *fixture,
-                    gboolean  offered)
+assert_page_offers (Fixture *fixture,
+                    guint    n_offered)
 {
   GtkWidget *box = page_child (fixture, "recover_box");
   GtkWidget *retry = page_child (fixture, "retry_button");
 
-  g_assert_cmpint (gtk_widget_get_visible (box), ==, offered);
-  if (!offered)
+  g_assert_cmpint (gtk_widget_get_visible (box), ==, n_offered > 0);
+  if (n_offered == 0)
     return;
 
+  g_assert_cmpint (gtk_widget_get_mapped (page_recover_button (fixture)), ==, n_offered > 1);
   g_assert_true (gtk_widget_is_sensitive (page_recover_button (fixture)));
   g_assert_false (gtk_widget_has_css_class (retry, "suggested-action"));
   g_assert_nonnull (strstr (page_recover_text (fixture),
@@ -441,6 +445,8 @@ check_recovered (Fixture    *fixture,
   g_assert_true (gtk_widget_get_mapped (row_child (row, "report_button")));
   g_assert_true (gtk_widget_get_mapped (row_child (row, "partial_note_label")));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (row_child (row, "partial_note_label"))),
+                            "Parts of this disk image are missing."));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (row_child (row, "partial_note_label"))),
                             "Copy Files… tells the intact files from the damaged ones"));
 
   {
@@ -495,7 +501,7 @@ assert_item_row_says (Fixture    *fixture,
 
 /* Cases */
 
-/* gzip: a file stops at its bad part. The page's button recovers the one
+/* gzip: a file stops at its bad part. The row's button recovers the one
  * damaged qube; the others stay as they were. */
 static void
 test_gzip (Fixture       *fixture,
@@ -516,14 +522,14 @@ test_gzip (Fixture       *fixture,
   /* Honest first: the qube could not be restored, and can be recovered. */
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Some Qubes Could Not Be Restored");
   assert_offered (fixture, "work");
-  assert_page_offers (fixture, TRUE);
+  assert_page_offers (fixture, 1);
   g_assert_false (gtk_widget_get_visible (row_child (find_row (fixture, "vault"),
                                                      "recover_button")));
   restored = qr_test_list_folder (destination);
   g_assert_false (g_strv_contains ((const char * const *) restored, "work"));
   kept = qr_test_remember_files (destination, restored);
 
-  press_and_wait (fixture, page_recover_button (fixture));
+  press_and_wait (fixture, row_child (find_row (fixture, "work"), "recover_button"));
 
   /* Only the damaged qube was run, with salvage, into the same folder. */
   g_assert_true (qr_restore_get_salvage (last_run (fixture)));
@@ -535,8 +541,9 @@ test_gzip (Fixture       *fixture,
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), destination));
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), "1 qube was partly recovered"));
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), "were restored whole"));
-  assert_page_offers (fixture, FALSE);
+  assert_page_offers (fixture, 0);
   g_assert_false (gtk_widget_get_visible (page_child (fixture, "retry_button")));
+  g_assert_false (gtk_widget_get_visible (page_child (fixture, "error_view")));
 
   check_recovered (fixture, destination, whole, "work");
   qr_test_assert_untouched (kept);
@@ -558,8 +565,7 @@ test_gzip (Fixture       *fixture,
 
 /* Not compressed: every verified part is back at its place. One qube's
  * own button recovers it alone; the other damaged qube stays listed with
- * its own, and the page's button then recovers it, leaving the first as
- * it is. */
+ * its own, which then recovers it, leaving the first as it is. */
 static void
 test_uncompressed (Fixture       *fixture,
                    gconstpointer  data)
@@ -576,7 +582,7 @@ test_uncompressed (Fixture       *fixture,
 
   assert_offered (fixture, "work");
   assert_offered (fixture, "vault");
-  assert_page_offers (fixture, TRUE);
+  assert_page_offers (fixture, 2);
   kept = qr_test_remember_files (destination, restored);
 
   press_and_wait (fixture, row_child (find_row (fixture, "work"), "recover_button"));
@@ -585,47 +591,54 @@ test_uncompressed (Fixture       *fixture,
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), "The others are listed below"));
   check_recovered (fixture, destination, whole, "work");
   assert_offered (fixture, "vault");
-  assert_page_offers (fixture, TRUE);
+  assert_page_offers (fixture, 1);
   qr_test_assert_untouched (kept);
 
   recovered = g_strdupv ((char *[]) { (char *) "work (partly recovered)", NULL });
   g_ptr_array_extend_and_steal (kept, qr_test_remember_files (destination, recovered));
 
-  press_and_wait (fixture, page_recover_button (fixture));
+  press_and_wait (fixture, row_child (find_row (fixture, "vault"), "recover_button"));
   g_assert_cmpuint (g_list_model_get_n_items (qr_restore_get_items (last_run (fixture))), ==, 1);
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Some Qubes Were Partly Recovered");
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), "2 qubes were partly recovered"));
   check_recovered (fixture, destination, whole, "work");
   check_recovered (fixture, destination, whole, "vault");
-  assert_page_offers (fixture, FALSE);
+  assert_page_offers (fixture, 0);
   qr_test_assert_untouched (kept);
   assert_rest_verified (destination, sums);
 }
 
 /* A check that found damage offers the same, into the folder the Choose
- * page would have restored to; the qubes found intact are not written. */
+ * page would have restored to, and the page's button recovers all the
+ * damaged qubes in one run; the qubes found intact are not written. */
 static void
 test_after_check (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree char *whole_parent = g_build_filename (fixture->base.dir, "whole", NULL);
   g_autofree char *parent = g_build_filename (fixture->base.dir, "damaged", NULL);
-  g_autofree char *whole = run_wizard (fixture, gzip_backup, whole_parent, "win.go-next");
-  g_autofree char *destination = run_wizard (fixture, gzip_damaged, parent, "win.verify-backup");
+  g_autofree char *whole = run_wizard (fixture, plain_backup, whole_parent, "win.go-next");
+  g_autofree char *destination = run_wizard (fixture, plain_damaged, parent, "win.verify-backup");
   g_auto(GStrv) written = NULL;
   QrPageDone *done = get_done (fixture);
 
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Some Qubes Are Damaged");
   g_assert_false (g_file_test (destination, G_FILE_TEST_EXISTS));
   assert_offered (fixture, "work");
-  assert_page_offers (fixture, TRUE);
+  assert_offered (fixture, "vault");
+  assert_page_offers (fixture, 2);
 
-  press_and_wait (fixture, row_child (find_row (fixture, "work"), "recover_button"));
-  g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "A Qube Was Partly Recovered");
+  press_and_wait (fixture, page_recover_button (fixture));
+  g_assert_cmpuint (g_list_model_get_n_items (qr_restore_get_items (last_run (fixture))), ==, 2);
+  g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Some Qubes Were Partly Recovered");
+  g_assert_nonnull (strstr (qr_page_done_get_summary (done), "2 qubes were partly recovered"));
+  assert_page_offers (fixture, 0);
   check_recovered (fixture, destination, whole, "work");
+  check_recovered (fixture, destination, whole, "vault");
   written = qr_test_list_folder (destination);
-  g_assert_cmpuint (g_strv_length (written), ==, 1);
-  g_assert_cmpstr (written[0], ==, "work (partly recovered)");
+  g_assert_cmpuint (g_strv_length (written), ==, 2);
+  g_assert_cmpstr (written[0], ==, "vault (partly recovered)");
+  g_assert_cmpstr (written[1], ==, "work (partly recovered)");
 }
 
 static gboolean
@@ -652,7 +665,7 @@ test_start_lost (Fixture       *fixture,
   QrErrorView *error_view;
   int fd;
 
-  press_and_wait (fixture, page_recover_button (fixture));
+  press_and_wait (fixture, row_child (find_row (fixture, "work"), "recover_button"));
   item = qr_result_row_get_item (find_row (fixture, "work"));
 
   /* As a salvage that lost the image's first mebibyte leaves it. */
@@ -681,7 +694,8 @@ test_start_lost (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (row_child (QR_RESULT_ROW (row), "open_button")));
   g_assert_false (gtk_widget_get_visible (row_child (QR_RESULT_ROW (row), "partial_note_label")));
   g_assert_true (gtk_widget_get_visible (row_child (QR_RESULT_ROW (row), "report_button")));
-  g_assert_false (gtk_widget_activate_action (row, "row.copy-files", NULL));
+  /* The action behind Copy Files is off too, not only its button. */
+  g_assert_false (gtk_widget_get_sensitive (row_child (QR_RESULT_ROW (row), "copy_button")));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
