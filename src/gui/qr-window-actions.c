@@ -133,9 +133,17 @@ retry_restore_action (GtkWidget  *widget,
 
   verify_only = qr_restore_get_verify_only (self->restore);
   unfinished = _qr_window_dup_unfinished (self);
-  qr_page_choose_set_selection (self->choose_page, unfinished);
-
   _qr_window_reset_cancellable (self);
+
+  /* What a recovery did not finish (the disk filled up, say) is tried
+   * again as a recovery: a strict restore would only meet the damage. */
+  if (qr_restore_get_salvage (self->restore))
+    {
+      _qr_window_start_salvage (self, unfinished);
+      return;
+    }
+
+  qr_page_choose_set_selection (self->choose_page, unfinished);
   _qr_window_show_page (self, QR_PAGE (self->choose_page));
 
   if (verify_only)
