@@ -7,8 +7,9 @@
 
 /* "Recover What Can Be Read" on the Done page, over real backups with a
  * bit flipped in a part of work's private.img (and vault's), compressed
- * with gzip and not compressed at all. The page keeps saying that qubes
- * are damaged and offers the recovery, per qube and for all; recovering
+ * with gzip and not compressed at all, and over a copy cut short inside
+ * work's image. The page keeps saying that qubes are damaged and offers
+ * the recovery, per qube and for all; recovering
  * runs through the Restore page into the same folder, touches none of the
  * qubes restored whole, and writes only verified data: the recovered
  * image equals the whole backup's on every stretch the engine says it
@@ -18,6 +19,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <string.h>
@@ -44,6 +46,7 @@ static char *gzip_backup;
 static char *gzip_damaged;
 static char *plain_backup;
 static char *plain_damaged;
+static char *plain_cut;
 
 /* A fresh wizard, and what it asked the file manager or text viewer to
  * show. */
@@ -641,6 +644,79 @@ test_after_check (Fixture       *fixture,
   g_assert_cmpstr (written[1], ==, "work (partly recovered)");
 }
 
+/* A copy cut short inside work's image: work is offered like a damaged
+ * qube and comes back with the parts that came, the end of its image a
+ * hole; no other qube is offered. */
+static void
+test_cut_short (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *whole_parent = g_build_filename (fixture->base.dir, "whole", NULL);
+  g_autofree char *parent = g_build_filename (fixture->base.dir, "cut", NULL);
+  g_autofree char *whole = run_wizard (fixture, plain_backup, whole_parent, "win.go-next");
+  g_autofree char *destination = run_wizard (fixture, plain_cut, parent, "win.go-next");
+  g_autofree char *folder = g_build_filename (destination, "work (partly recovered)", NULL);
+  g_autofree char *image = g_build_filename (folder, "private.img", NULL);
+  g_autofree char *whole_image = g_build_filename (whole, "work", "private.img", NULL);
+  g_autofree char *report_path = g_build_filename (folder, QR_RESTORE_REPORT_NAME, NULL);
+  GtkWidget *list = page_child (fixture, "result_list");
+  QrRestoreFile *image_report = NULL;
+  QrRestoreItem *item;
+  GListModel *reports;
+  const GArray *lost;
+  const QrRestoreRange *first;
+  int fd;
+
+  item = qr_result_row_get_item (find_row (fixture, "work"));
+  g_assert_cmpint (qr_restore_item_get_state (item), ==, QR_RESTORE_STATE_FAILED);
+  g_assert_error ((GError *) qr_restore_item_get_error (item), QR_ERROR, QR_ERROR_TRUNCATED);
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      QrRestoreItem *each = qr_result_row_get_item (QR_RESULT_ROW (row));
+
+      g_assert_cmpint (gtk_widget_get_visible (row_child (QR_RESULT_ROW (row), "recover_button")),
+                       ==, each == item);
+    }
+  assert_page_offers (fixture, 1);
+
+  press_and_wait (fixture, row_child (find_row (fixture, "work"), "recover_button"));
+
+  item = qr_result_row_get_item (find_row (fixture, "work"));
+  g_assert_cmpint (qr_restore_item_get_state (item), ==, QR_RESTORE_STATE_PARTIAL);
+  g_assert_cmpstr (qr_page_done_get_summary_title (get_done (fixture)), ==,
+                   "A Qube Was Partly Recovered");
+  g_assert_true (g_file_test (report_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (row_child (find_row (fixture, "work"),
+                                                                        "reason_label"))),
+                            "private.img: "));
+
+  reports = qr_restore_item_get_reports (item);
+  for (guint i = 0; i < g_list_model_get_n_items (reports); i++)
+    {
+      g_autoptr(QrRestoreFile) file = g_list_model_get_item (reports, i);
+
+      /* The model keeps the report. */
+      if (g_str_equal (qr_restore_file_get_name (file), "private.img"))
+        image_report = file;
+    }
+  g_assert_nonnull (image_report);
+  g_assert_cmpint (qr_restore_file_get_state (image_report), ==, QR_RESTORE_FILE_PARTIAL);
+  g_assert_cmpuint (qr_restore_file_get_recovered (image_report), >, 0);
+
+  /* What is missing is the end, where the copy stopped: from the first
+   * lost byte on, the image holds no data at all. */
+  lost = qr_restore_file_get_missing_ranges (image_report);
+  g_assert_cmpuint (lost->len, >, 0);
+  first = &g_array_index (lost, QrRestoreRange, 0);
+  fd = g_open (image, O_RDONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (lseek (fd, (first->offset + 4095) / 4096 * 4096, SEEK_DATA), ==, -1);
+  g_assert_cmpint (errno, ==, ENXIO);
+  g_assert_no_errno (close (fd));
+  assert_only_verified (image, whole_image, image_report);
+}
+
 static gboolean
 error_shown (gpointer data)
 {
@@ -722,6 +798,8 @@ main (int   argc,
   plain_backup = qr_test_make_backup (fixture_dir, "plain-backup", plain_args);
   plain_damaged = g_build_filename (fixture_dir, "plain-damaged", NULL);
   qr_test_copy_damaged (plain_backup, plain_damaged, both_parts);
+  plain_cut = g_build_filename (fixture_dir, "plain-cut", NULL);
+  qr_test_copy_truncated (plain_backup, plain_cut, "vm12/private.img.006");
 
   g_test_add ("/qr/salvage/gzip", Fixture, NULL,
               fixture_set_up, test_gzip, fixture_tear_down);
@@ -729,6 +807,8 @@ main (int   argc,
               fixture_set_up, test_uncompressed, fixture_tear_down);
   g_test_add ("/qr/salvage/after-check", Fixture, NULL,
               fixture_set_up, test_after_check, fixture_tear_down);
+  g_test_add ("/qr/salvage/cut-short", Fixture, NULL,
+              fixture_set_up, test_cut_short, fixture_tear_down);
   g_test_add ("/qr/salvage/start-lost", Fixture, NULL,
               fixture_set_up, test_start_lost, fixture_tear_down);
 
@@ -739,6 +819,7 @@ main (int   argc,
   g_free (gzip_damaged);
   g_free (plain_backup);
   g_free (plain_damaged);
+  g_free (plain_cut);
   g_free (fixture_dir);
   return ret;
 }
