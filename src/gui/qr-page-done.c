@@ -48,6 +48,7 @@ struct _QrPageDone
   /* State */
   gboolean           succeeded;
   gboolean           disk_full;
+  GHashTable        *recovery_tried;   /* QrRestoreItems of salvage runs, owned */
 };
 
 G_DEFINE_FINAL_TYPE (QrPageDone, qr_page_done, QR_TYPE_PAGE)
@@ -69,27 +70,34 @@ is_no_space (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
 }
 
-/* Set on the items of a salvage: what failed there, failed as recovered. */
-#define RECOVERY_TRIED_KEY "qr-recovery-tried"
-
 /* A damaged qube whose data is in the backup file: a salvage gives back
  * whatever of it passes its check. One the file holds nothing of has
  * nothing to give, one a salvage could not recover has given all it
  * can, and other failures are not damage. */
 static gboolean
-is_recoverable (QrRestoreItem *item)
+is_recoverable (QrPageDone    *self,
+                QrRestoreItem *item)
 {
   const GError *error = qr_restore_item_get_error (item);
 
   return qr_restore_item_get_state (item) == QR_RESTORE_STATE_FAILED &&
-         g_object_get_data (G_OBJECT (item), RECOVERY_TRIED_KEY) == NULL &&
+         !g_hash_table_contains (self->recovery_tried, item) &&
          (g_error_matches (error, QR_ERROR, QR_ERROR_DAMAGED) ||
           g_error_matches (error, QR_ERROR, QR_ERROR_TRUNCATED)) &&
          qr_qube_get_present (qr_restore_item_get_qube (item));
 }
 
 static void
-count_items (GListModel *items,
+remember_tried (QrPageDone *self,
+                GListModel *items)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    g_hash_table_add (self->recovery_tried, g_list_model_get_item (items, i));
+}
+
+static void
+count_items (QrPageDone *self,
+             GListModel *items,
              Counts     *counts)
 {
   counts->n_items = g_list_model_get_n_items (items);
@@ -116,7 +124,7 @@ count_items (GListModel *items,
 
         case QR_RESTORE_STATE_FAILED:
           counts->n_failed++;
-          if (is_recoverable (item))
+          if (is_recoverable (self, item))
             counts->n_recoverable++;
           if (counts->no_space == NULL && is_no_space (error))
             counts->no_space = error;
@@ -333,7 +341,7 @@ create_row (gpointer item,
                                       qr_restore_get_verify_only (self->restore),
                                       self->mount_tracker);
 
-  qr_result_row_set_recoverable (QR_RESULT_ROW (row), is_recoverable (item));
+  qr_result_row_set_recoverable (QR_RESULT_ROW (row), is_recoverable (self, item));
   qr_accessible_fix_names (row);
   return row;
 }
@@ -363,6 +371,7 @@ qr_page_done_dispose (GObject *object)
   g_clear_object (&self->restore);
   g_clear_object (&self->results);
   g_clear_object (&self->mount_tracker);
+  g_clear_pointer (&self->recovery_tried, g_hash_table_unref);
 
   G_OBJECT_CLASS (qr_page_done_parent_class)->dispose (object);
 }
@@ -407,6 +416,7 @@ qr_page_done_init (QrPageDone *self)
 
   /* The window gives its own, so that it can eject on closing. */
   self->mount_tracker = qr_mount_tracker_new ();
+  self->recovery_tried = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 }
 
 GtkWidget *
@@ -433,19 +443,15 @@ qr_page_done_set_result (QrPageDone   *self,
   g_return_if_fail (QR_IS_RESTORE (restore));
   g_return_if_fail (G_IS_LIST_MODEL (results));
 
-  if (qr_restore_get_salvage (restore))
-    {
-      GListModel *items = qr_restore_get_items (restore);
+  /* What a salvage could not recover has given all it can. Only a
+   * salvage lists failures of earlier runs again, so the others forget
+   * them. */
+  if (!qr_restore_get_salvage (restore))
+    g_hash_table_remove_all (self->recovery_tried);
+  else
+    remember_tried (self, qr_restore_get_items (restore));
 
-      for (guint i = 0; i < g_list_model_get_n_items (items); i++)
-        {
-          g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
-
-          g_object_set_data (G_OBJECT (item), RECOVERY_TRIED_KEY, GINT_TO_POINTER (TRUE));
-        }
-    }
-
-  count_items (results, &counts);
+  count_items (self, results, &counts);
   if (counts.no_space == NULL && is_no_space (error))
     counts.no_space = error;
 
@@ -507,7 +513,7 @@ qr_page_done_dup_recoverable (QrPageDone *self)
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (self->results, i);
 
-      if (is_recoverable (item))
+      if (is_recoverable (self, item))
         g_ptr_array_add (qubes, g_object_ref (qr_restore_item_get_qube (item)));
     }
 
