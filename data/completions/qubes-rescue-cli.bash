@@ -26,7 +26,7 @@ _qubes_rescue_cli ()
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return
       ;;
-    --passphrase-fd|-j|--jobs|--max-memory)
+    --passphrase-fd|-j|--jobs|--max-memory|--max-kdf-time)
       # A number or a size: nothing to offer.
       COMPREPLY=()
       return
@@ -35,13 +35,13 @@ _qubes_rescue_cli ()
 
   case ${COMP_WORDS[1]} in
     info)
-      options="--passphrase-file --passphrase-fd --json --help"
+      options="--passphrase-file --passphrase-fd --jobs --max-memory --max-kdf-time --json --help"
       ;;
     verify)
-      options="--passphrase-file --passphrase-fd --jobs --max-memory --json --help"
+      options="--passphrase-file --passphrase-fd --jobs --max-memory --max-kdf-time --json --help"
       ;;
     restore)
-      options="--dest --salvage --passphrase-file --passphrase-fd --jobs --max-memory --json --help"
+      options="--dest --salvage --passphrase-file --passphrase-fd --jobs --max-memory --max-kdf-time --json --help"
       ;;
     mount)
       options="--read-write --help"

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from tap import Tap
+
 MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game",
                    "Graphics", "Network", "Office", "Science", "Settings", "System",
                    "Utility"}
@@ -32,26 +34,6 @@ REQUIRED_URLS = ["homepage", "bugtracker", "help", "translate", "contact", "vcs-
 LOW_QUALITY_CATEGORIES = {"GTK", "Qt", "KDE", "GNOME", "Motif", "Java", "Application", "XFCE",
                           "DDE"}
 SKIPPED_DIRS = {".git", "_build", "_build-sanitize", "build", "__pycache__"}
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, ok, description, diagnostic=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.count, description))
-        if diagnostic is not None and not ok:
-            for line in str(diagnostic).splitlines():
-                print("#   " + line)
-        sys.stdout.flush()
-
-    def finish(self):
-        print("1..%d" % self.count)
-        return 1 if self.failed else 0
 
 
 def url_of_app_id(app_id):

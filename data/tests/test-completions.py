@@ -31,31 +31,9 @@ import sys
 import tempfile
 import time
 
+from tap import Tap
+
 OPTION = re.compile(r'(?<![\w-])(--[a-zA-Z][a-zA-Z-]*)')
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, ok, description, diagnostic=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.count, description))
-        if diagnostic is not None and not ok:
-            for line in str(diagnostic).splitlines():
-                print("#   " + line)
-        sys.stdout.flush()
-
-    def skip(self, description, reason):
-        self.count += 1
-        print("ok %d - %s # SKIP %s" % (self.count, description, reason))
-
-    def finish(self):
-        print("1..%d" % self.count)
-        return 1 if self.failed else 0
 
 
 def c_env():

@@ -24,6 +24,8 @@ import re
 import subprocess
 import sys
 
+from tap import Tap
+
 # The newest stable GNOME runtime at the time of writing. The linter warns
 # as soon as a newer one exists (runtime-update-available-*) and fails
 # three versions behind an end-of-life one (runtime-is-eol-*).
@@ -46,28 +48,10 @@ RESERVED_PATHS = ("/.flatpak-info", "/app", "/bin", "/dev", "/etc", "/lib", "/li
                   "/proc", "/root", "/run/flatpak", "/run/host", "/sbin", "/usr")
 
 
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, ok, description, diagnostic=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.count, description))
-        if diagnostic is not None and not ok:
-            for line in str(diagnostic).splitlines():
-                print("#   " + line)
-        sys.stdout.flush()
-
+class LintTap(Tap):
     def rule(self, rule_id, ok, diagnostic=None):
         """A linter rule that must not fire."""
         self.check(ok, "no %s" % rule_id, diagnostic)
-
-    def finish(self):
-        print("1..%d" % self.count)
-        return 1 if self.failed else 0
 
 
 # ---- checks/jsonschema.py, checks/toplevel.py ----
@@ -370,7 +354,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     path, schema, app_id, project_url, source_root = sys.argv[1:]
-    tap = Tap()
+    tap = LintTap()
 
     try:
         with open(path, encoding="utf-8") as f:

@@ -28,6 +28,8 @@ import tarfile
 import tempfile
 import time
 
+from tap import Tap
+
 QUBES_TYPE = "application/x-qubes-backup"
 TAR_TYPE = "application/x-tar"
 
@@ -41,30 +43,6 @@ HEADER = (b"version=4\n"
           b"compression-filter=gzip\n"
           b"hmac-algorithm=scrypt\n"
           b"backup-id=20261126T120000-4242\n")
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def result(self, ok, description, diagnostic=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.count, description))
-        if diagnostic and not ok:
-            for line in str(diagnostic).splitlines():
-                print("#   " + line)
-        sys.stdout.flush()
-
-    def skip(self, description, reason):
-        self.count += 1
-        print("ok %d - %s # SKIP %s" % (self.count, description, reason))
-
-    def finish(self):
-        print("1..%d" % self.count)
-        return 1 if self.failed else 0
 
 
 def run(argv, **kwargs):
@@ -139,10 +117,10 @@ def check_type(tap, path, expected, data_home, description, negate=False):
     try:
         found = content_type(path, data_home)
     except (subprocess.CalledProcessError, RuntimeError) as e:
-        tap.result(False, description, e)
+        tap.check(False, description, e)
         return
     ok = (found != expected) if negate else (found == expected)
-    tap.result(ok, "%s: %s" % (description, found),
+    tap.check(ok, "%s: %s" % (description, found),
                "expected %s%s, got %s" % ("anything but " if negate else "",
                                           expected, found))
 
@@ -174,17 +152,17 @@ def check_double_click(tap, tmp, data_home, desktop_file, backup, name):
     try:
         run(["gio", "open", path], env=env, timeout=30)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-        tap.result(False, description, getattr(e, "stderr", b"").decode())
+        tap.check(False, description, getattr(e, "stderr", b"").decode())
         return
     deadline = time.monotonic() + 20
     while not os.path.exists(record) and time.monotonic() < deadline:
         time.sleep(0.1)
     if not os.path.exists(record):
-        tap.result(False, description, "qubes-rescue was not started")
+        tap.check(False, description, "qubes-rescue was not started")
         return
     with open(record) as f:
         args = f.read().splitlines()
-    tap.result(args == [path], description, "started with %r" % args)
+    tap.check(args == [path], description, "started with %r" % args)
 
 
 # Names a backup may have: the tool's own, none at all, misleading ones,
@@ -224,9 +202,9 @@ def main():
         os.makedirs(empty_home)
         try:
             run(["update-mime-database", os.path.join(data_home, "mime")])
-            tap.result(True, "update-mime-database accepts the package")
+            tap.check(True, "update-mime-database accepts the package")
         except subprocess.CalledProcessError as e:
-            tap.result(False, "update-mime-database accepts the package",
+            tap.check(False, "update-mime-database accepts the package",
                        e.stderr.decode())
             return tap.finish()
 
@@ -335,7 +313,7 @@ def main():
                     timeout=90)
             except (subprocess.CalledProcessError,
                     subprocess.TimeoutExpired) as e:
-                tap.result(False, "the fixture generator makes a backup",
+                tap.check(False, "the fixture generator makes a backup",
                            getattr(e, "stderr", b"").decode(errors="replace"))
             else:
                 for name in ("qubes-backup-2026-11-26T120000", "photos.bin",

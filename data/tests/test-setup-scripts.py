@@ -32,29 +32,11 @@ import subprocess
 import sys
 import tempfile
 
+from tap import Tap
+
 MANAGERS = ["apt", "dnf", "pacman", "zypper"]
 HARMLESS_TOOLS = ["bash", "sh", "mktemp", "chmod", "mkdir", "rm", "cat", "sleep", "xargs",
                   "grep", "dirname", "pwd", "env", "true", "false", "printf", "timeout"]
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, ok, description, diagnostic=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.count, description))
-        if diagnostic is not None and not ok:
-            for line in str(diagnostic).splitlines():
-                print("#   " + line)
-        sys.stdout.flush()
-
-    def finish(self):
-        print("1..%d" % self.count)
-        return 1 if self.failed else 0
 
 
 class Sandbox:

@@ -101,10 +101,19 @@ message_for_error (const GError *error)
   return error->message;
 }
 
+void
+qr_cli_print_remedy (const GError *error)
+{
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_KDF_LIMIT))
+    g_printerr (_("To derive such a key anyway, run the command again with a larger "
+                  "--max-kdf-time.\n"));
+}
+
 int
 qr_cli_report_error (const GError *error)
 {
   g_printerr ("qubes-rescue-cli: %s\n", message_for_error (error));
+  qr_cli_print_remedy (error);
 
   return qr_cli_exit_code_for_error (error);
 }

@@ -31,6 +31,10 @@ GQuark     qr_cli_error_quark         (void);
 /* The one table from an error to the exit code. */
 QrExitCode qr_cli_exit_code_for_error (const GError  *error);
 
+/* Where the way forward from @error is an option of this program, says
+ * which on standard error. */
+void       qr_cli_print_remedy        (const GError  *error);
+
 /* Prints @message and where to find the usage of @command; returns
  * QR_EXIT_USAGE. */
 int        qr_cli_usage_error         (const char    *command,

@@ -19,7 +19,7 @@ static const QrCliCommandSpec info_spec = {
   "info",
   N_("BACKUP"),
   N_("Show what a backup holds."),
-  QR_CLI_OPTIONS_PASSPHRASE | QR_CLI_OPTIONS_JSON,
+  QR_CLI_OPTIONS_PASSPHRASE | QR_CLI_OPTIONS_KDF | QR_CLI_OPTIONS_JSON,
 };
 
 /* What is known to be missing of a qube, before any data is read. */

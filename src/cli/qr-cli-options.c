@@ -112,6 +112,9 @@ add_kdf_entries (GOptionContext *context,
     { "max-memory", 0, 0, G_OPTION_ARG_STRING, &options->max_memory,
       N_("Use at most SIZE of memory for keys, such as 4G "
          "(default: half of the available memory)"), N_("SIZE") },
+    { "max-kdf-time", 0, 0, G_OPTION_ARG_DOUBLE, &options->max_kdf_time,
+      N_("Refuse keys that would take more than SECONDS each to derive "
+         "(default: 300, like the scrypt tool)"), N_("SECONDS") },
     { NULL }
   };
 
@@ -169,6 +172,10 @@ check_kdf (QrCliOptions  *options,
       !parse_size (options->max_memory, &options->max_memory_bytes))
     return usage_error (error, _("--max-memory takes a size such as 4G or 512M."));
 
+  /* The negation also refuses NaN. */
+  if (!(options->max_kdf_time > 0))
+    return usage_error (error, _("--max-kdf-time takes a number of seconds above 0."));
+
   return TRUE;
 }
 
@@ -188,6 +195,7 @@ qr_cli_options_parse (QrCliOptions            *options,
 
   options->spec = spec;
   options->passphrase.fd = -1;
+  options->max_kdf_time = QR_KDF_POOL_DEFAULT_MAX_SECONDS;
 
   if (spec->flags & QR_CLI_OPTIONS_PASSPHRASE)
     add_passphrase_entries (context, options);
@@ -230,5 +238,8 @@ qr_cli_options_get_qubes (QrCliOptions *options)
 QrKdfPool *
 qr_cli_options_create_pool (QrCliOptions *options)
 {
-  return qr_kdf_pool_new (options->jobs, options->max_memory_bytes);
+  QrKdfPool *pool = qr_kdf_pool_new (options->jobs, options->max_memory_bytes);
+
+  qr_kdf_pool_set_max_seconds (pool, options->max_kdf_time);
+  return pool;
 }

@@ -21,7 +21,7 @@ typedef enum
 {
   QR_CLI_OPTIONS_PASSPHRASE = 1 << 0,  /* --passphrase-file, --passphrase-fd */
   QR_CLI_OPTIONS_DEST       = 1 << 1,  /* --dest (required) */
-  QR_CLI_OPTIONS_KDF        = 1 << 2,  /* --jobs, --max-memory */
+  QR_CLI_OPTIONS_KDF        = 1 << 2,  /* --jobs, --max-memory, --max-kdf-time */
   QR_CLI_OPTIONS_JSON       = 1 << 3,  /* --json */
 } QrCliOptionsFlags;
 
@@ -43,6 +43,7 @@ typedef struct
   char                   *dest;
   char                   *max_memory;
   guint64                 max_memory_bytes;
+  double                  max_kdf_time;
   int                     jobs;
   gboolean                json;
   gboolean                salvage;

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "qr-cli-common.h"
 #include "qr-cli-progress.h"
 #include "qr-format.h"
 
@@ -257,7 +258,10 @@ item_state_cb (QrRestoreItem *item,
     case QR_RESTORE_STATE_FAILED:
       clear_line (self);
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_printerr (_("%s: FAILED: %s\n"), name, error->message);
+        {
+          g_printerr (_("%s: FAILED: %s\n"), name, error->message);
+          qr_cli_print_remedy (error);
+        }
       break;
 
     case QR_RESTORE_STATE_PARTIAL:

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 
 #include "qr-format.h"
 
@@ -51,4 +52,52 @@ qr_format_seconds_left (double seconds)
                                        "About %u hours left",
                                        hours),
                           hours);
+}
+
+static gulong
+count_of (double seconds,
+          double unit)
+{
+  return (gulong) MIN (round (seconds / unit), (double) G_MAXULONG);
+}
+
+/* "about 3 hours" for @seconds: in the largest unit of which there are
+ * two or more, so "90 minutes" rather than "2 hours". */
+char *
+qr_format_duration (double seconds)
+{
+  const double minute = 60, hour = 60 * minute, day = 24 * hour, year = 365.25 * day;
+  gulong n;
+
+  if (seconds >= 2 * year)
+    {
+      n = count_of (seconds, year);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu year",
+                                           "about %lu years", n), n);
+    }
+  if (seconds >= 2 * day)
+    {
+      n = count_of (seconds, day);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu day",
+                                           "about %lu days", n), n);
+    }
+  if (seconds >= 2 * hour)
+    {
+      n = count_of (seconds, hour);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu hour",
+                                           "about %lu hours", n), n);
+    }
+  if (seconds >= 2 * minute)
+    {
+      n = count_of (seconds, minute);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu minute",
+                                           "about %lu minutes", n), n);
+    }
+
+  if (seconds < 1)
+    return g_strdup (_("less than a second"));
+
+  n = count_of (seconds, 1);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu second",
+                                       "about %lu seconds", n), n);
 }

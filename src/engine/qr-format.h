@@ -25,4 +25,8 @@ char *qr_format_time_left (guint64 bytes_done,
 
 char *qr_format_seconds_left (double  seconds);
 
+/* "about 3 hours": how long something takes, from "less than a second"
+ * to years. */
+char *qr_format_duration     (double  seconds);
+
 G_END_DECLS

@@ -85,6 +85,7 @@ typedef struct
   guint64        position;       /* the latest request waited for */
   Secret        *secret;         /* of the latest submission */
   double         max_seconds;
+  double         refused_seconds; /* the longest key refused for max_seconds */
 
   /* Set at creation, read-only afterwards */
   guint          max_jobs;
@@ -827,6 +828,27 @@ qr_kdf_pool_set_max_seconds (QrKdfPool *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SECONDS]);
 }
 
+/**
+ * qr_kdf_pool_get_refused_seconds:
+ *
+ * Returns: how long the longest key refused for the work limit would take
+ *   on one core of this computer, or 0 when none was refused: what a front
+ *   end asks the user about before raising the limit.
+ */
+double
+qr_kdf_pool_get_refused_seconds (QrKdfPool *self)
+{
+  double seconds;
+
+  g_return_val_if_fail (QR_IS_KDF_POOL (self), 0);
+
+  g_mutex_lock (&self->shared->mutex);
+  seconds = self->shared->refused_seconds;
+  g_mutex_unlock (&self->shared->mutex);
+
+  return seconds;
+}
+
 /* How many ROMix runs with these parameters can go on side by side. */
 guint
 qr_kdf_pool_get_lanes (QrKdfPool            *self,
@@ -925,6 +947,10 @@ qr_kdf_pool_submit (QrKdfPool            *self,
 
   request->seq = shared->next_seq++;
   request->secret = get_secret (shared, passphrase);
+
+  if (g_error_matches (error, QR_ERROR, QR_ERROR_KDF_LIMIT))
+    shared->refused_seconds = MAX (shared->refused_seconds,
+                                   qr_scrypt_params_get_seconds (params));
 
   /* Waiting could never help: fail now, with sizes the user can act on. */
   if (error == NULL && !qr_kdf_schedule_fits (shared->schedule, &request->ticket))

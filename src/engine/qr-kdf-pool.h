@@ -36,6 +36,7 @@ void          qr_kdf_pool_cancel            (QrKdfPool            *self);
 double        qr_kdf_pool_get_max_seconds   (QrKdfPool            *self);
 void          qr_kdf_pool_set_max_seconds   (QrKdfPool            *self,
                                              double                seconds);
+double        qr_kdf_pool_get_refused_seconds (QrKdfPool          *self);
 
 QrScryptKey  *qr_kdf_request_wait           (QrKdfRequest         *request,
                                              GCancellable         *cancellable,

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "qr-error.h"
+#include "qr-format.h"
 #include "qr-romix.h"
 #include "qr-scrypt-private.h"
 
@@ -47,54 +48,6 @@ qr_scrypt_params_get_seconds (const QrScryptParams *params)
   return work_units (params) * qr_romix_get_unit_seconds ();
 }
 
-static gulong
-count_of (double seconds,
-          double unit)
-{
-  return (gulong) MIN (round (seconds / unit), (double) G_MAXULONG);
-}
-
-/* "about 3 hours": in the largest unit of which there are two or more,
- * so "90 minutes" rather than "2 hours". */
-static char *
-format_duration (double seconds)
-{
-  const double minute = 60, hour = 60 * minute, day = 24 * hour, year = 365.25 * day;
-  gulong n;
-
-  if (seconds >= 2 * year)
-    {
-      n = count_of (seconds, year);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu year",
-                                           "about %lu years", n), n);
-    }
-  if (seconds >= 2 * day)
-    {
-      n = count_of (seconds, day);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu day",
-                                           "about %lu days", n), n);
-    }
-  if (seconds >= 2 * hour)
-    {
-      n = count_of (seconds, hour);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu hour",
-                                           "about %lu hours", n), n);
-    }
-  if (seconds >= 2 * minute)
-    {
-      n = count_of (seconds, minute);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu minute",
-                                           "about %lu minutes", n), n);
-    }
-
-  if (seconds < 1)
-    return g_strdup (_("less than a second"));
-
-  n = count_of (seconds, 1);
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %lu second",
-                                       "about %lu seconds", n), n);
-}
-
 /**
  * _qr_scrypt_check_work:
  * @max_seconds: the limit, in seconds of one core per key
@@ -118,8 +71,8 @@ _qr_scrypt_check_work (const QrScryptParams *params,
   if (estimate <= max_seconds)
     return NULL;
 
-  need = format_duration (estimate);
-  limit = format_duration (max_seconds);
+  need = qr_format_duration (estimate);
+  limit = qr_format_duration (max_seconds);
 
   /* Translators: the first %s is like "about 3 hours", the second like
    * "about 5 minutes"; N, r and p are the names of scrypt's parameters. */

@@ -49,7 +49,7 @@ static const ErrorEntry entries[] = {
     N_("This backup would take too long to unlock"),
     N_("Its encryption settings ask for far more work than Qubes ever uses, so this part "
        "of the file is most likely damaged. If you have another copy of this backup, try "
-       "that one; other qubes may still restore fine."),
+       "that one."),
     QR_HELP_TOPIC_DAMAGED },
   { qr_error_quark, QR_ERROR_NOT_A_BACKUP,
     N_("This is not a Qubes backup"),

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "qr-confirm.h"
 #include "qr-error.h"
 #include "qr-error-text.h"
 #include "qr-error-view.h"
+#include "qr-format.h"
 #include "qr-page-unlock.h"
 
 /* The passphrase step. The entry keeps the passphrase in GTK's
@@ -32,6 +34,9 @@ struct _QrPageUnlock
 
   /* Owned */
   QrBackup      *backup;
+  /* Derives the keys of the backup: its work limit is raised only when the
+   * user says so. */
+  QrKdfPool     *pool;
 
   /* State */
   gboolean       checking;
@@ -168,6 +173,71 @@ entry_activate_cb (QrPageUnlock *self)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.go-next", NULL);
 }
 
+static void start_unlock (GTask *task);
+
+static void
+fail_unlock (GTask  *task,
+             GError *error)
+{
+  QrPageUnlock *self = g_task_get_source_object (task);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      show_error (self, error);
+
+      /* Ready for another try without reaching for the mouse. */
+      gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+      gtk_editable_select_region (self->entry, 0, -1);
+    }
+
+  g_task_return_error (task, error);
+}
+
+static void
+confirm_long_unlock_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  QrPageUnlock *self = g_task_get_source_object (task);
+  GError *refusal = g_object_get_data (G_OBJECT (task), "refusal");
+  g_autoptr(GError) error = NULL;
+
+  if (!qr_confirm_finish (result, &error))
+    {
+      fail_unlock (task, error != NULL ? g_steal_pointer (&error) : g_error_copy (refusal));
+      return;
+    }
+
+  /* Some room above the estimate, which is measured, not exact. */
+  qr_kdf_pool_set_max_seconds (self->pool, 2 * qr_kdf_pool_get_refused_seconds (self->pool));
+  start_unlock (g_steal_pointer (&task));
+}
+
+/* A real Qubes backup needs seconds per key; one that asks for far more is
+ * most likely damaged, but it is the user's data and the user's time. */
+static void
+confirm_long_unlock (GTask  *task,
+                     GError *refusal)
+{
+  QrPageUnlock *self = g_task_get_source_object (task);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *duration = qr_format_duration (qr_kdf_pool_get_refused_seconds (self->pool));
+  g_autofree char *body = NULL;
+
+  /* Translators: %s is like "about 3 hours". */
+  body = g_strdup_printf (_("Unlocking it would take %s of work per key on this computer, and "
+                            "restoring needs a key for every part of the backup. Qubes backups "
+                            "usually need a few seconds per key, so this file is most likely "
+                            "damaged. Try another copy of the backup first if you have one."),
+                          duration);
+  g_object_set_data_full (G_OBJECT (task), "refusal", refusal, (GDestroyNotify) g_error_free);
+  qr_confirm_async (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                    _("This Backup Needs Much Longer Than Usual"), body,
+                    _("_Cancel"), _("_Continue Anyway"),
+                    g_task_get_cancellable (task), confirm_long_unlock_cb, task);
+}
+
 static void
 unlock_cb (GObject      *object,
            GAsyncResult *result,
@@ -176,28 +246,32 @@ unlock_cb (GObject      *object,
   QrBackup *backup = QR_BACKUP (object);
   g_autoptr(GTask) task = user_data;
   QrPageUnlock *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   set_checking (self, FALSE);
 
-  if (!qr_backup_unlock_finish (backup, result, &error))
+  if (qr_backup_unlock_finish (backup, result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          show_error (self, error);
-
-          /* Ready for another try without reaching for the mouse. */
-          gtk_widget_grab_focus (GTK_WIDGET (self->entry));
-          gtk_editable_select_region (self->entry, 0, -1);
-        }
-
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      gtk_editable_set_text (self->entry, "");
+      update_unlocked (self);
+      g_task_return_boolean (task, TRUE);
     }
+  else if (g_error_matches (error, QR_ERROR, QR_ERROR_KDF_LIMIT) &&
+           qr_kdf_pool_get_refused_seconds (self->pool) > 0)
+    confirm_long_unlock (g_steal_pointer (&task), error);
+  else
+    fail_unlock (task, error);
+}
 
-  gtk_editable_set_text (self->entry, "");
-  update_unlocked (self);
-  g_task_return_boolean (task, TRUE);
+static void
+start_unlock (GTask *task)
+{
+  QrPageUnlock *self = g_task_get_source_object (task);
+
+  show_error (self, NULL);
+  set_checking (self, TRUE);
+  qr_backup_unlock_async (self->backup, g_task_get_task_data (task), self->pool,
+                          g_task_get_cancellable (task), unlock_cb, task);
 }
 
 static void
@@ -221,12 +295,7 @@ qr_page_unlock_apply_async (QrPage              *page,
 
   passphrase = g_strdup (gtk_editable_get_text (self->entry));
   g_task_set_task_data (task, passphrase, (GDestroyNotify) wipe_passphrase);
-
-  show_error (self, NULL);
-  set_checking (self, TRUE);
-
-  qr_backup_unlock_async (self->backup, passphrase, NULL, cancellable,
-                          unlock_cb, g_steal_pointer (&task));
+  start_unlock (g_steal_pointer (&task));
 }
 
 static gboolean
@@ -263,6 +332,7 @@ qr_page_unlock_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), QR_TYPE_PAGE_UNLOCK);
 
   g_clear_object (&self->backup);
+  g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (qr_page_unlock_parent_class)->dispose (object);
 }
@@ -323,6 +393,10 @@ qr_page_unlock_set_backup (QrPageUnlock *self,
 
   if (!g_set_object (&self->backup, backup))
     return;
+
+  /* Each backup starts from the default work limit. */
+  g_clear_object (&self->pool);
+  self->pool = qr_kdf_pool_new (0, 0);
 
   gtk_editable_set_text (self->entry, "");
   update_unlocked (self);

@@ -362,6 +362,25 @@ shoot_open_and_unlock (QrWindow *window,
 }
 
 static void
+shoot_long_unlock (QrWindow *window,
+                   Backups  *backups,
+                   Variant  *variant)
+{
+  g_autofree char *path = g_build_filename (backups->dir, "slow-header", NULL);
+  AdwMessageDialog *dialog;
+
+  qr_test_copy_with_slow_header (backups->slow, path);
+  open_file (window, path);
+  qr_test_wait_for_page (window, "unlock");
+  type_passphrase (window, QR_TEST_PASSPHRASE);
+  dialog = wait_for_dialog ();
+  save_png (GTK_WIDGET (dialog), backups->out_dir, "unlock-long-dialog", variant);
+  qr_test_respond (dialog, "cancel");
+  qr_test_wait_for_page (window, "unlock");
+  shoot (window, backups, "unlock-long-refused", variant);
+}
+
+static void
 shoot_restore_and_stop (QrWindow *window,
                         Backups  *backups,
                         Variant  *variant)
@@ -487,6 +506,7 @@ shoot_variant (Backups *backups,
   shoot (window, backups, "choose-truncated", variant);
 
   shoot_small_disk (window, backups, variant);
+  shoot_long_unlock (window, backups, variant);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -196,6 +196,45 @@ qr_test_copy_damaged (const char         *source,
   g_assert_no_error (error);
 }
 
+/* Copies @source to @path with a header container that asks for 2^20 ROMix runs of
+ * N = 2^10: a real backup never does, and they would take half an hour
+ * or more. Its checksum is made right, so only the work is absurd. */
+void
+qr_test_copy_with_slow_header (const char *source,
+                               const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  g_file_get_contents (source, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  for (gsize offset = 0; offset + 1024 <= length; offset += 512)
+    if (g_str_equal (contents + offset, "backup-header.hmac"))
+      {
+        guint8 *header = (guint8 *) contents + offset + 512;
+        const guint32 r = GUINT32_TO_BE (8), p = GUINT32_TO_BE (1 << 20);
+        g_autoptr(GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
+        guint8 digest[32];
+        gsize digest_len = sizeof digest;
+
+        g_assert_cmpmem (header, 6, "scrypt", 6);
+        header[7] = 10;
+        memcpy (header + 8, &r, 4);
+        memcpy (header + 12, &p, 4);
+        g_checksum_update (sha, header, 48);
+        g_checksum_get_digest (sha, digest, &digest_len);
+        memcpy (header + 48, digest, 16);
+
+        g_file_set_contents (path, contents, length, &error);
+        g_assert_no_error (error);
+        return;
+      }
+
+  g_error ("No backup-header.hmac in %s", source);
+}
+
 /* One application for the whole test program, registered without a bus
  * name so that tests never meet a running instance. */
 GtkApplication *

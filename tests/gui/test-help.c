@@ -489,6 +489,7 @@ test_error_table (void)
     { 0, QR_ERROR_NO_FILESYSTEM, QR_HELP_TOPIC_FILES },
     { 0, QR_ERROR_UNSUPPORTED_FILESYSTEM, QR_HELP_TOPIC_FILES },
     { 0, QR_ERROR_BUSY, QR_HELP_TOPIC_FILES },
+    { 0, QR_ERROR_KDF_LIMIT, QR_HELP_TOPIC_DAMAGED },
   };
   g_autoptr(GError) failed = g_error_new_literal (QR_ERROR, QR_ERROR_FAILED, "test");
   QrErrorText fallback;

@@ -100,6 +100,72 @@ test_wrong_then_right_passphrase (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
 }
 
+static gboolean
+dialog_shown (gpointer data)
+{
+  return qr_test_find_dialog () != NULL;
+}
+
+static gboolean
+widget_visible (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
+static gboolean
+page_shown (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return g_strcmp0 (qr_window_get_visible_page_name (fixture->window), "open") == 0;
+}
+
+/* A header asking for far more work than Qubes uses: the wizard asks
+ * before spending it; refused, the page says why; accepted, it unlocks
+ * with the higher limit until the user goes back. */
+static void
+test_long_unlock (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "slow-header", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  QrPageUnlock *page = find_page (fixture, QR_TYPE_PAGE_UNLOCK);
+  GtkWidget *entry = qr_test_find_child (GTK_WIDGET (page), QR_TYPE_PAGE_UNLOCK, "entry");
+  GtkWidget *checking = qr_test_find_child (GTK_WIDGET (page), QR_TYPE_PAGE_UNLOCK,
+                                            "checking_box");
+  AdwMessageDialog *dialog;
+
+  qr_test_copy_with_slow_header (small_backup, path);
+  qr_window_open_file (fixture->window, file);
+  qr_test_wait_for_page (fixture->window, "unlock");
+  gtk_editable_set_text (GTK_EDITABLE (entry), QR_TEST_PASSPHRASE);
+  qr_test_press_enter (entry);
+
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, QR_TEST_TIMEOUT_SECONDS));
+  dialog = qr_test_find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
+                   "This Backup Needs Much Longer Than Usual");
+  g_test_message ("%s", adw_message_dialog_get_body (dialog));
+  g_assert_true (g_regex_match_simple ("about [0-9]+ (minutes|hours|days) of work per key",
+                                       adw_message_dialog_get_body (dialog), 0, 0));
+  qr_test_respond (dialog, QR_CONFIRM_RESPONSE_CANCEL);
+  g_assert_true (qr_test_wait_until (unlock_has_error, page, QR_TEST_TIMEOUT_SECONDS));
+  g_assert_cmpstr (qr_page_unlock_get_error_title (page), ==,
+                   "This backup would take too long to unlock");
+
+  qr_test_press_enter (entry);
+  g_assert_true (qr_test_wait_until (dialog_shown, NULL, QR_TEST_TIMEOUT_SECONDS));
+  qr_test_respond (qr_test_find_dialog (), QR_CONFIRM_RESPONSE_ACCEPT);
+  g_assert_true (qr_test_wait_until (widget_visible, checking, QR_TEST_TIMEOUT_SECONDS));
+  qr_test_settle (500);
+  g_assert_null (qr_page_unlock_get_error_title (page));
+  g_assert_null (qr_test_find_dialog ());
+
+  /* Going back stops the derivation at once. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-back", NULL);
+  g_assert_true (qr_test_wait_until (page_shown, fixture, QR_TEST_TIMEOUT_SECONDS));
+}
+
 typedef struct
 {
   QrPageRestore *page;
@@ -261,12 +327,6 @@ test_verify_only (Fixture       *fixture,
   dir = g_dir_open (fixture->dir, 0, NULL);
   g_assert_nonnull (dir);
   g_assert_null (g_dir_read_name (dir));
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return qr_test_find_dialog () != NULL;
 }
 
 static gboolean
@@ -451,6 +511,8 @@ main (int   argc,
               qr_test_fixture_set_up, test_not_a_backup, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/wrong-then-right-passphrase", Fixture, NULL,
               qr_test_fixture_set_up, test_wrong_then_right_passphrase, qr_test_fixture_tear_down);
+  g_test_add ("/qr/wizard/long-unlock", Fixture, NULL,
+              qr_test_fixture_set_up, test_long_unlock, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/restore-selected", Fixture, NULL,
               qr_test_fixture_set_up, test_restore_selected, qr_test_fixture_tear_down);
   g_test_add ("/qr/wizard/verify-only", Fixture, NULL,

@@ -221,7 +221,7 @@ GOOD_HEADER = ('encrypted=True\\ncompressed=True\\ncompression-filter=gzip\\n'
                'hmac-algorithm=scrypt\\nbackup-id=20230405T123455-1234\\n')
 
 
-def absurd_params(log_n, r, p):
+def absurd_params(log_n, r, p, words=()):
     def test():
         backup, _ = ws.backup('good')
         path = ws.path(f'absurd-{log_n}-{r}-{p}')
@@ -234,7 +234,7 @@ def absurd_params(log_n, r, p):
         header[8:16] = struct.pack('>II', r, p)
         checksum = hashlib.sha256(bytes(header)).digest()[:16]
         qrtest.patch(path, offset, bytes(header) + checksum)
-        expect_failure(path, DAMAGED, ['vault'], 'vault')
+        expect_failure(path, DAMAGED, ['vault', *words], 'vault')
     return test
 
 
@@ -689,6 +689,7 @@ tests = [
     ('scrypt logN 0', absurd_params(0, 8, 1)),
     ('scrypt logN 64', absurd_params(64, 8, 1)),
     ('scrypt r*p >= 2^30', absurd_params(10, 1 << 15, 1 << 15)),
+    ('scrypt p = 2^20, hours of work', absurd_params(14, 8, 1 << 20, ['per key', '--max-kdf-time'])),
     ('needs more memory than allowed', test_needs_more_memory),
     ('inner absolute path', inner_hostile('abs', '--inner-member-name', '/etc/evil')),
     ('inner ..', inner_hostile('dotdot', '--inner-member-name', 'vm14/../../evil')),

@@ -95,6 +95,8 @@ def test_usage_errors():
     assert_usage_error(cli('restore', backup), '--dest', 'help restore')
     assert_usage_error(cli('verify', backup, '--jobs', '-2'), '--jobs')
     assert_usage_error(cli('verify', backup, '--max-memory', 'lots'), '--max-memory')
+    assert_usage_error(cli('verify', backup, '--max-kdf-time', '0'), '--max-kdf-time')
+    assert_usage_error(cli('info', backup, '--max-kdf-time', 'nan'), '--max-kdf-time')
     assert_usage_error(cli('info', backup, '--no-such-option'), '--no-such-option')
     assert_usage_error(cli('info', backup, '--passphrase-fd', '-3'), '--passphrase-fd')
     assert_usage_error(cli('info', backup, '--passphrase-fd', '0',
@@ -400,6 +402,22 @@ def test_restore_json():
         assert os.path.isfile(os.path.join(item['folder'], name)), name
 
 
+def test_kdf_time_limit():
+    """A key over the work limit is refused before any work, naming its
+    parameters and the time it would take; a higher limit lets it through."""
+    backup, _ = slow()
+    start = time.monotonic()
+    result = cli('info', backup, '--passphrase-file', ws.passphrase_file,
+                 '--max-kdf-time', '0.0001')
+    assert result.returncode == DAMAGED, result.stderr
+    assert time.monotonic() - start < 5, 'the key was derived before it was refused'
+    assert 'N = 2^14, r = 8, p = 1' in result.stderr, result.stderr
+    assert 'per key' in result.stderr and '--max-kdf-time' in result.stderr, result.stderr
+    result = cli('info', backup, '--passphrase-file', ws.passphrase_file,
+                 '--max-kdf-time', '600')
+    assert result.returncode == 0, result.stderr
+
+
 def test_verify_json_damaged():
     backup, _ = damaged()
     result = cli('verify', backup, '--json', '--passphrase-file', ws.passphrase_file)
@@ -436,6 +454,7 @@ tests = [
     ('info --json: schema 1 and its types', test_info_json_schema),
     ('restore --json', test_restore_json),
     ('verify --json of a damaged backup', test_verify_json_damaged),
+    ('--max-kdf-time: a key over the limit is refused at once', test_kdf_time_limit),
 ]
 
 try:

@@ -734,10 +734,18 @@ test_work_limit (void)
   guint notified = 0;
 
   g_assert_cmpfloat (qr_kdf_pool_get_max_seconds (pool), ==, QR_KDF_POOL_DEFAULT_MAX_SECONDS);
-  assert_over_limit (pool, 40, 8, 1, "N = 2^40, r = 8, p = 1,");
+  g_assert_cmpfloat (qr_kdf_pool_get_refused_seconds (pool), ==, 0);
   assert_over_limit (pool, 10, 8, 1 << 20, "N = 2^10, r = 8, p = 1048576,");
+  make_params (&params, 10, 8, 1 << 20, 0);
+  g_assert_cmpfloat (qr_kdf_pool_get_refused_seconds (pool), ==,
+                     qr_scrypt_params_get_seconds (&params));
+  assert_over_limit (pool, 40, 8, 1, "N = 2^40, r = 8, p = 1,");
   assert_over_limit (pool, 2, 1, (1 << 30) - 1, "p = 1073741823,");
   assert_over_limit (pool, 56, 1, 1, "years");
+  /* What the user is asked about is the longest key refused. */
+  make_params (&params, 56, 1, 1, 0);
+  g_assert_cmpfloat (qr_kdf_pool_get_refused_seconds (pool), ==,
+                     qr_scrypt_params_get_seconds (&params));
 
   /* The limit is the pool's: just below a key's estimate refuses it, just
    * above lets it through. */
