@@ -18,6 +18,11 @@
 #include "qr-error.h"
 #include "qr-mount-files.h"
 #include "qr-partition.h"
+#include "qr-restore-report.h"
+
+/* Every partition table and filesystem starts within this much of the
+ * start of its image. */
+#define BLANK_START_SIZE (1024 * 1024)
 
 /* Where a restored qube's files are, for both front ends and both ways to
  * them (mounting, and reading the image in our own process): which disk
@@ -217,7 +222,7 @@ qr_mount_files_range_is_blank (int     fd,
   if (data < 0)
     return errno == ENXIO;
 
-  return (guint64) data - offset >= MIN (size, 1024 * 1024);
+  return (guint64) data - offset >= MIN (size, BLANK_START_SIZE);
 }
 
 static gboolean
@@ -235,6 +240,43 @@ is_blank (const char *path)
   close (fd);
 
   return blank;
+}
+
+/* Why the image at @path has nothing at its start: a qube that never ran
+ * leaves it empty, but a salvage that lost the start of the image lists
+ * that beside it, and then the image is not empty at all. */
+static void
+set_blank_error (const char  *path,
+                 GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *display = g_filename_display_basename (path);
+  g_autoptr(GArray) lost = NULL;
+  GError *list_error = NULL;
+
+  lost = qr_restore_report_read_lost (folder, name, &list_error);
+  if (list_error != NULL)
+    {
+      g_propagate_error (error, list_error);
+      return;
+    }
+
+  for (guint i = 0; lost != NULL && i < lost->len; i++)
+    {
+      if (g_array_index (lost, QrRestoreRange, i).offset < BLANK_START_SIZE)
+        {
+          g_set_error (error, QR_ERROR, QR_ERROR_DAMAGED,
+                       _("The start of the disk image “%s” was lost with the damaged part "
+                         "of the backup, and with it what says where its files are, so "
+                         "they cannot be read."), display);
+          return;
+        }
+    }
+
+  g_set_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM,
+               _("The image “%s” is empty, so it holds no files. The qube "
+                 "may never have been started."), display);
 }
 
 /* The ext filesystems in the partitions of @path; the first error when
@@ -285,7 +327,6 @@ qr_mount_files_open_image (const char  *path,
                            char       **files_path,
                            GError     **error)
 {
-  g_autofree char *display = NULL;
   g_autoptr(GPtrArray) images = NULL;
   g_autoptr(GError) whole_error = NULL;
   QrImage *image;
@@ -296,12 +337,9 @@ qr_mount_files_open_image (const char  *path,
   g_return_val_if_fail (files_path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  display = g_filename_display_basename (path);
   if (is_blank (path))
     {
-      g_set_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM,
-                   _("The image “%s” is empty, so it holds no files. The qube "
-                     "may never have been started."), display);
+      set_blank_error (path, error);
       return NULL;
     }
 

@@ -13,7 +13,7 @@
 #include "qr-swatch.h"
 
 /* A qube on the Restore page, with where it stands: waiting, deriving its
- * key, restoring, done or failed. */
+ * key, restoring, done, partly recovered or failed. */
 struct _QrItemRow
 {
   AdwActionRow   parent_instance;
@@ -39,6 +39,7 @@ set_icon (QrItemRow  *self,
           const char *css_class)
 {
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_image), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_image), "warning");
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_image), "error");
   gtk_widget_set_visible (GTK_WIDGET (self->state_image), icon_name != NULL);
   gtk_image_set_from_icon_name (self->state_image, icon_name);
@@ -76,6 +77,12 @@ update_state (QrItemRow *self)
     case QR_RESTORE_STATE_DONE:
       text = self->verify_only ? _("Intact") : _("Done");
       set_icon (self, "emblem-ok-symbolic", "success");
+      break;
+
+    case QR_RESTORE_STATE_PARTIAL:
+      /* Translators: a damaged qube of which what could be read was restored */
+      text = _("Partly recovered");
+      set_icon (self, "qr-partly-recovered-symbolic", "warning");
       break;
 
     case QR_RESTORE_STATE_FAILED:

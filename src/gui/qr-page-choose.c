@@ -680,8 +680,9 @@ qr_page_choose_set_selection (QrPageChoose *self,
     }
 }
 
-/* The qubes of @restore that were restored are in the destination now,
- * and stay there: they are kept when restoring again. */
+/* The qubes of @restore that were restored, whole or as far as they
+ * could be read, are in the destination now, and stay there: they are
+ * kept when restoring again. */
 void
 qr_page_choose_add_finished (QrPageChoose *self,
                              QrRestore    *restore)
@@ -699,8 +700,9 @@ qr_page_choose_add_finished (QrPageChoose *self,
   for (guint i = 0; i < g_list_model_get_n_items (items); i++)
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
+      QrRestoreState state = qr_restore_item_get_state (item);
 
-      if (qr_restore_item_get_state (item) == QR_RESTORE_STATE_DONE &&
+      if ((state == QR_RESTORE_STATE_DONE || state == QR_RESTORE_STATE_PARTIAL) &&
           !is_finished (self, qr_restore_item_get_qube (item)))
         g_list_store_append (self->finished, item);
     }

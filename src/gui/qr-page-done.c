@@ -21,7 +21,10 @@
  * qubes that really finished, so it never speaks of success when one of
  * them failed or was never reached, and says where the finished ones
  * are. A full disk is said as such: what was restored, what was not, and
- * that nothing half-written is left. */
+ * that nothing half-written is left. Damaged qubes can be recovered as
+ * far as they can be read ("Recover What Can Be Read", one or all, which
+ * the window runs); those that were are said to be partly recovered, and
+ * never count as restored. */
 struct _QrPageDone
 {
   QrPage             parent_instance;
@@ -32,6 +35,8 @@ struct _QrPageDone
   QrHeading         *heading;
   GtkLabel          *description_label;
   QrErrorView       *error_view;
+  GtkWidget         *recover_box;
+  GtkWidget         *recover_button;
   GtkListBox        *result_list;
   GtkWidget         *retry_button;
 
@@ -43,6 +48,7 @@ struct _QrPageDone
   /* State */
   gboolean           succeeded;
   gboolean           disk_full;
+  GHashTable        *recovery_tried;   /* QrRestoreItems of salvage runs, owned */
 };
 
 G_DEFINE_FINAL_TYPE (QrPageDone, qr_page_done, QR_TYPE_PAGE)
@@ -51,7 +57,9 @@ typedef struct
 {
   guint         n_items;
   guint         n_done;
+  guint         n_partial;
   guint         n_failed;
+  guint         n_recoverable;
   const GError *no_space;
 } Counts;
 
@@ -62,13 +70,41 @@ is_no_space (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
 }
 
+/* A damaged qube whose data is in the backup file: a salvage gives back
+ * whatever of it passes its check. One the file holds nothing of has
+ * nothing to give, one a salvage could not recover has given all it
+ * can, and other failures are not damage. */
+static gboolean
+is_recoverable (QrPageDone    *self,
+                QrRestoreItem *item)
+{
+  const GError *error = qr_restore_item_get_error (item);
+
+  return qr_restore_item_get_state (item) == QR_RESTORE_STATE_FAILED &&
+         !g_hash_table_contains (self->recovery_tried, item) &&
+         (g_error_matches (error, QR_ERROR, QR_ERROR_DAMAGED) ||
+          g_error_matches (error, QR_ERROR, QR_ERROR_TRUNCATED)) &&
+         qr_qube_get_present (qr_restore_item_get_qube (item));
+}
+
 static void
-count_items (GListModel *items,
+remember_tried (QrPageDone *self,
+                GListModel *items)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    g_hash_table_add (self->recovery_tried, g_list_model_get_item (items, i));
+}
+
+static void
+count_items (QrPageDone *self,
+             GListModel *items,
              Counts     *counts)
 {
   counts->n_items = g_list_model_get_n_items (items);
   counts->n_done = 0;
+  counts->n_partial = 0;
   counts->n_failed = 0;
+  counts->n_recoverable = 0;
   counts->no_space = NULL;
 
   for (guint i = 0; i < counts->n_items; i++)
@@ -82,8 +118,14 @@ count_items (GListModel *items,
           counts->n_done++;
           break;
 
+        case QR_RESTORE_STATE_PARTIAL:
+          counts->n_partial++;
+          break;
+
         case QR_RESTORE_STATE_FAILED:
           counts->n_failed++;
+          if (is_recoverable (self, item))
+            counts->n_recoverable++;
           if (counts->no_space == NULL && is_no_space (error))
             counts->no_space = error;
           break;
@@ -225,6 +267,55 @@ show_partial (QrPageDone   *self,
               description);
 }
 
+/* Some qubes came back only in part. They count neither as restored nor
+ * as failed: the summary says how many, where, and that only verified
+ * data was written. */
+static void
+show_partly_recovered (QrPageDone   *self,
+                       QrRestore    *restore,
+                       const Counts *counts)
+{
+  g_autofree char *path = dup_destination_path (restore);
+  g_autoptr(GString) description = g_string_new (NULL);
+  guint n_others = counts->n_items - counts->n_done - counts->n_partial;
+
+  /* Translators: a number of qubes, then a folder */
+  g_string_append_printf (description,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "%u qube was partly recovered into “%s”: only data that "
+                                       "passed its integrity check was written, and what was "
+                                       "lost is listed in its folder.",
+                                       "%u qubes were partly recovered into “%s”: only data that "
+                                       "passed its integrity check was written, and what was "
+                                       "lost is listed in their folders.",
+                                       counts->n_partial),
+                          counts->n_partial, path);
+
+  if (counts->n_done > 0)
+    {
+      g_string_append_c (description, ' ');
+      g_string_append_printf (description,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u qube was restored whole.",
+                                           "%u qubes were restored whole.",
+                                           counts->n_done),
+                              counts->n_done);
+    }
+
+  if (n_others > 0)
+    {
+      g_string_append_c (description, ' ');
+      g_string_append (description, _("The others are listed below with what to do."));
+    }
+
+  set_status (self, "qr-partly-recovered-symbolic", "result-warning",
+              g_dngettext (GETTEXT_PACKAGE,
+                           "A Qube Was Partly Recovered",
+                           "Some Qubes Were Partly Recovered",
+                           counts->n_partial),
+              description->str);
+}
+
 static void
 show_failure (QrPageDone *self,
               QrRestore  *restore)
@@ -250,6 +341,7 @@ create_row (gpointer item,
                                       qr_restore_get_verify_only (self->restore),
                                       self->mount_tracker);
 
+  qr_result_row_set_recoverable (QR_RESULT_ROW (row), is_recoverable (self, item));
   qr_accessible_fix_names (row);
   return row;
 }
@@ -279,6 +371,7 @@ qr_page_done_dispose (GObject *object)
   g_clear_object (&self->restore);
   g_clear_object (&self->results);
   g_clear_object (&self->mount_tracker);
+  g_clear_pointer (&self->recovery_tried, g_hash_table_unref);
 
   G_OBJECT_CLASS (qr_page_done_parent_class)->dispose (object);
 }
@@ -301,6 +394,8 @@ qr_page_done_class_init (QrPageDoneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, heading);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, description_label);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, error_view);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, recover_box);
+  gtk_widget_class_bind_template_child (widget_class, QrPageDone, recover_button);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, result_list);
   gtk_widget_class_bind_template_child (widget_class, QrPageDone, retry_button);
 
@@ -314,8 +409,14 @@ qr_page_done_init (QrPageDone *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   qr_accessible_fix_names (GTK_WIDGET (self));
 
+  /* Try Again is there when the window's action has something to try:
+   * not after a success, nor for qubes recovered as far as they can be. */
+  g_object_bind_property (self->retry_button, "sensitive", self->retry_button, "visible",
+                          G_BINDING_SYNC_CREATE);
+
   /* The window gives its own, so that it can eject on closing. */
   self->mount_tracker = qr_mount_tracker_new ();
+  self->recovery_tried = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 }
 
 GtkWidget *
@@ -342,7 +443,15 @@ qr_page_done_set_result (QrPageDone   *self,
   g_return_if_fail (QR_IS_RESTORE (restore));
   g_return_if_fail (G_IS_LIST_MODEL (results));
 
-  count_items (results, &counts);
+  /* What a salvage could not recover has given all it can. Only a
+   * salvage lists failures of earlier runs again, so the others forget
+   * them. */
+  if (!qr_restore_get_salvage (restore))
+    g_hash_table_remove_all (self->recovery_tried);
+  else
+    remember_tried (self, qr_restore_get_items (restore));
+
+  count_items (self, results, &counts);
   if (counts.no_space == NULL && is_no_space (error))
     counts.no_space = error;
 
@@ -353,18 +462,62 @@ qr_page_done_set_result (QrPageDone   *self,
     show_success (self, restore);
   else if (self->disk_full && !qr_restore_get_verify_only (restore))
     show_disk_full (self, restore, &counts);
+  else if (counts.n_partial > 0)
+    show_partly_recovered (self, restore, &counts);
   else if (counts.n_done > 0)
     show_partial (self, restore, &counts);
   else
     show_failure (self, restore);
 
-  shown_error = self->disk_full ? counts.no_space : counts.n_failed == 0 ? error : NULL;
+  /* The damage of partly recovered qubes is said in their rows; the
+   * restore's own word on it would say that nothing of it was used. */
+  shown_error = self->disk_full ? counts.no_space :
+                counts.n_failed == 0 && counts.n_partial == 0 ? error : NULL;
   qr_error_view_set_error (self->error_view, shown_error);
-  gtk_widget_set_visible (self->retry_button, !self->succeeded);
+
+  /* Recovering is the way forward for damage; trying again would only
+   * meet the same damage. Each row offers it; the page's own button,
+   * which does them all, only where there are two or more. */
+  gtk_widget_set_visible (self->recover_box, counts.n_recoverable > 0);
+  gtk_widget_set_visible (self->recover_button, counts.n_recoverable > 1);
+  if (counts.n_recoverable > 0)
+    gtk_widget_remove_css_class (self->retry_button, "suggested-action");
+  else
+    gtk_widget_add_css_class (self->retry_button, "suggested-action");
 
   g_set_object (&self->restore, restore);
   g_set_object (&self->results, results);
   gtk_list_box_bind_model (self->result_list, results, create_row, self, NULL);
+}
+
+/* What the page lists, as QrRestoreItems. */
+GListModel *
+qr_page_done_get_results (QrPageDone *self)
+{
+  g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
+
+  return self->results;
+}
+
+/* The damaged qubes of which a salvage could recover what can be read,
+ * in the order listed. */
+GPtrArray *
+qr_page_done_dup_recoverable (QrPageDone *self)
+{
+  GPtrArray *qubes;
+
+  g_return_val_if_fail (QR_IS_PAGE_DONE (self), NULL);
+
+  qubes = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; self->results != NULL && i < g_list_model_get_n_items (self->results); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (self->results, i);
+
+      if (is_recoverable (self, item))
+        g_ptr_array_add (qubes, g_object_ref (qr_restore_item_get_qube (item)));
+    }
+
+  return qubes;
 }
 
 const char *

@@ -22,6 +22,8 @@ void            qr_page_done_set_result        (QrPageDone     *self,
                                                 QrRestore      *restore,
                                                 GListModel     *results,
                                                 const GError   *error);
+GListModel     *qr_page_done_get_results       (QrPageDone     *self);
+GPtrArray      *qr_page_done_dup_recoverable   (QrPageDone     *self);
 const char     *qr_page_done_get_summary_title (QrPageDone     *self);
 const char     *qr_page_done_get_summary       (QrPageDone     *self);
 gboolean        qr_page_done_get_succeeded     (QrPageDone     *self);

@@ -63,7 +63,8 @@ is_finished (QrRestoreItem *item)
 {
   QrRestoreState state = qr_restore_item_get_state (item);
 
-  return state == QR_RESTORE_STATE_DONE || state == QR_RESTORE_STATE_FAILED;
+  return state == QR_RESTORE_STATE_DONE || state == QR_RESTORE_STATE_PARTIAL ||
+         state == QR_RESTORE_STATE_FAILED;
 }
 
 /* How much of the work is done, reading and writing together, and how

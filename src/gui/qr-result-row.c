@@ -16,6 +16,8 @@
 #include "qr-help-window.h"
 #include "qr-image-browser.h"
 #include "qr-mount-files.h"
+#include "qr-recovery-text.h"
+#include "qr-restore-report.h"
 #include "qr-result-row.h"
 #include "qr-swatch.h"
 
@@ -29,7 +31,13 @@
  * to know, so that the window can eject what is left when it closes; the
  * row only follows it. Where mounting cannot give this account its files
  * (they belong to another account, there is no udisks, or it refuses),
- * Open Files gives way to Copy Files, with one sentence saying why. */
+ * Open Files gives way to Copy Files, with one sentence saying why.
+ *
+ * A damaged qube can be recovered as far as it can be read; the row then
+ * offers it ("Recover What Can Be Read"), and the window does it. A partly
+ * recovered qube says what came back of each file, opens its report, and
+ * says before Open Files that files whose data was lost may show errors,
+ * which Copy Files tells apart. */
 struct _QrResultRow
 {
   GtkListBoxRow   parent_instance;
@@ -40,13 +48,17 @@ struct _QrResultRow
   GtkLabel       *summary_label;
   GtkImage       *state_image;
   GtkLabel       *reason_label;
+  GtkWidget      *failure_box;
+  GtkWidget      *recover_button;
   GtkButton      *help_button;
   GtkExpander    *details_expander;
   GtkLabel       *details_label;
   QrErrorView    *mount_error_view;
   GtkLabel       *blocked_label;
+  GtkLabel       *partial_note_label;
   GtkWidget      *buttons_box;
   GtkWidget      *copy_button;
+  GtkWidget      *report_button;
   GtkWidget      *show_in_folder_button;
   GtkWidget      *eject_button;
   GtkSpinner     *eject_spinner;
@@ -63,6 +75,8 @@ struct _QrResultRow
   gboolean        opening;
   gboolean        refocus;
   gboolean        mount_blocked;
+  gboolean        partial;
+  gboolean        unreadable;
 };
 
 G_DEFINE_FINAL_TYPE (QrResultRow, qr_result_row, GTK_TYPE_LIST_BOX_ROW)
@@ -153,6 +167,7 @@ block_mount (QrResultRow *self,
   gtk_label_set_label (self->blocked_label, reason);
   gtk_widget_set_visible (GTK_WIDGET (self->blocked_label), TRUE);
   gtk_widget_set_visible (self->open_button, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->partial_note_label), FALSE);
   gtk_widget_add_css_class (self->copy_button, "suggested-action");
   if (had_focus || self->refocus)
     gtk_widget_grab_focus (self->copy_button);
@@ -220,8 +235,8 @@ update_mount_state (QrResultRow *self)
   ejecting = busy && mounted && !self->opening;
 
   gtk_widget_action_set_enabled (widget, "row.open-files", !busy);
-  gtk_widget_action_set_enabled (widget, "row.copy-files", self->image != NULL);
-  gtk_widget_set_visible (self->copy_button, self->image != NULL);
+  gtk_widget_action_set_enabled (widget, "row.copy-files", self->image != NULL && !self->unreadable);
+  gtk_widget_set_visible (self->copy_button, self->image != NULL && !self->unreadable);
   gtk_widget_action_set_enabled (widget, "row.eject", mounted && !busy);
 
   /* Eject takes the place of Show in Folder, which would only show the
@@ -269,6 +284,17 @@ mount_cb (GObject      *object,
     {
       g_debug ("Could not mount: %s", error->message);
       block_mount (self, blocking_reason (error));
+      return;
+    }
+
+  /* The kernel refuses a filesystem that lost what it needs to start;
+   * the files that came back whole can still be copied. */
+  if (mount_points == NULL && self->partial)
+    {
+      g_debug ("Could not mount the partly recovered image: %s", error->message);
+      block_mount (self, _("This computer could not open the partly recovered disk image in "
+                           "place, probably because part of what describes its files was lost; "
+                           "Copy Files… can still copy every file that was recovered intact."));
       return;
     }
 
@@ -328,6 +354,21 @@ copy_files_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (browser));
 }
 
+/* A partly recovered image whose files cannot be found: @error says why,
+ * and neither Copy Files nor Open Files is offered. */
+static void
+show_unreadable (QrResultRow  *self,
+                 const GError *error)
+{
+  g_debug ("Cannot read the partly recovered image: %s", error->message);
+  self->unreadable = TRUE;
+  self->mount_blocked = TRUE;
+  gtk_widget_set_visible (self->open_button, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->partial_note_label), FALSE);
+  qr_error_view_set_error (self->mount_error_view, error);
+  update_mount_state (self);
+}
+
 /* Read in our own process: when the user's files in the image belong to
  * another account, mounting would show a folder this one cannot enter. */
 static void
@@ -340,9 +381,20 @@ owner_checked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *files_path = NULL;
 
-  image = qr_mount_files_open_image_finish (result, &files_path, NULL);
-  if (image == NULL || g_cancellable_is_cancelled (self->cancellable))
+  image = qr_mount_files_open_image_finish (result, &files_path, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
     return;
+
+  /* A whole image that cannot be read here may still mount, and says why
+   * not when it does not. A partly recovered one whose filesystem cannot
+   * be found lost what says where its files are: neither way leads to
+   * them. */
+  if (image == NULL)
+    {
+      if (self->partial)
+        show_unreadable (self, error);
+      return;
+    }
 
   if (qr_mount_files_check_image_access (image, files_path, geteuid (), &error) ||
       !g_error_matches (error, QR_ERROR, QR_ERROR_NOT_AUTHORIZED))
@@ -456,6 +508,23 @@ show_in_folder_action (GtkWidget  *widget,
                           g_object_ref (self));
 }
 
+/* The report of a partly recovered qube, in the desktop's text viewer. */
+static void
+open_report_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  QrResultRow *self = QR_RESULT_ROW (widget);
+  GFile *location = qr_restore_item_get_location (self->item);
+  g_autoptr(GFile) report = NULL;
+
+  if (!self->partial || location == NULL)
+    return;
+
+  report = g_file_get_child (location, QR_RESTORE_REPORT_NAME);
+  launch (self, report);
+}
+
 static void
 set_state_icon (QrResultRow *self,
                 const char  *icon_name,
@@ -491,6 +560,46 @@ show_done (QrResultRow *self,
   gtk_widget_set_visible (self->buttons_box, TRUE);
 }
 
+/* Salvaged: where the qube is, what came back of each file, and why the
+ * rest did not. */
+static void
+show_partial (QrResultRow *self)
+{
+  GListModel *reports = qr_restore_item_get_reports (self->item);
+  const GError *error = qr_restore_item_get_error (self->item);
+  g_autofree char *path = g_file_get_parse_name (qr_restore_item_get_location (self->item));
+  g_autofree char *summary = NULL;
+  g_autofree char *files = qr_recovery_text_dup_files (reports);
+  g_autofree char *reasons = qr_recovery_text_dup_reasons (reports);
+
+  self->partial = TRUE;
+  set_state_icon (self, "qr-partly-recovered-symbolic", "warning");
+
+  /* Translators: a qube restored only in part, then its folder, like
+   * "Partly recovered · ~/Qubes Backup/work (partly recovered)" */
+  summary = g_strdup_printf (_("Partly recovered · %s"), path);
+  gtk_label_set_label (self->summary_label, summary);
+
+  /* Files the backup lacks altogether have no report: the engine's
+   * summary says so. */
+  if (files[0] == '\0' && error != NULL)
+    {
+      g_free (files);
+      files = g_strdup (error->message);
+    }
+  gtk_label_set_label (self->reason_label, files);
+  gtk_widget_set_visible (GTK_WIDGET (self->reason_label), files[0] != '\0');
+
+  if (reasons != NULL)
+    {
+      gtk_label_set_label (self->details_label, reasons);
+      gtk_widget_set_visible (GTK_WIDGET (self->details_expander), TRUE);
+    }
+
+  gtk_widget_set_visible (self->report_button, TRUE);
+  gtk_widget_set_visible (self->buttons_box, TRUE);
+}
+
 static void
 show_failed (QrResultRow *self)
 {
@@ -516,6 +625,7 @@ show_failed (QrResultRow *self)
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->help_button), "s",
                                     text.help_topic != NULL ? text.help_topic : "");
   gtk_widget_set_visible (GTK_WIDGET (self->help_button), TRUE);
+  gtk_widget_set_visible (self->failure_box, TRUE);
 }
 
 static void
@@ -575,12 +685,16 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, state_image);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, failure_box);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, recover_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, help_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_expander);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, mount_error_view);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, blocked_label);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, partial_note_label);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, QrResultRow, report_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, buttons_box);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, show_in_folder_button);
   gtk_widget_class_bind_template_child (widget_class, QrResultRow, eject_button);
@@ -593,6 +707,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.copy-files", NULL, copy_files_action);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL,
                                    show_in_folder_action);
+  gtk_widget_class_install_action (widget_class, "row.open-report", NULL, open_report_action);
 
   g_type_ensure (QR_TYPE_ERROR_VIEW);
   g_type_ensure (QR_TYPE_SWATCH);
@@ -601,7 +716,7 @@ qr_result_row_class_init (QrResultRowClass *klass)
 static void
 qr_result_row_init (QrResultRow *self)
 {
-  GtkWidget *buttons[4];
+  GtkWidget *buttons[5];
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -609,13 +724,44 @@ qr_result_row_init (QrResultRow *self)
    * place in the flow box goes with it. */
   buttons[0] = self->show_in_folder_button;
   buttons[1] = self->eject_button;
-  buttons[2] = self->copy_button;
-  buttons[3] = self->open_button;
+  buttons[2] = self->report_button;
+  buttons[3] = self->copy_button;
+  buttons[4] = self->open_button;
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     g_object_bind_property (buttons[i], "visible", gtk_widget_get_parent (buttons[i]), "visible",
                             G_BINDING_SYNC_CREATE);
 
   self->cancellable = g_cancellable_new ();
+}
+
+/* A screen reader names a partly recovered qube as such, and says where
+ * it is and what came back of it. */
+static void
+set_accessible_text (QrResultRow *self)
+{
+  const char *name = qr_qube_get_name (qr_restore_item_get_qube (self->item));
+  g_autofree char *label = NULL;
+  g_autofree char *description = NULL;
+
+  if (!self->partial)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      gtk_label_get_label (self->summary_label),
+                                      -1);
+      return;
+    }
+
+  /* Translators: how a screen reader names a qube restored only in part, as in
+   * "work, partly recovered" */
+  label = g_strdup_printf (_("%s, partly recovered"), name);
+  description = g_strdup_printf ("%s\n%s", gtk_label_get_label (self->summary_label),
+                                 gtk_label_get_label (self->reason_label));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
 }
 
 /* @tracker mounts the qube's image for "Open Files" and knows whether it
@@ -650,6 +796,14 @@ qr_result_row_new (QrRestoreItem  *item,
                                          owner_checked_cb, g_object_ref (self));
       break;
 
+    case QR_RESTORE_STATE_PARTIAL:
+      show_partial (self);
+      self->image = find_image (item);
+      if (self->image != NULL)
+        qr_mount_files_open_image_async (self->image, self->cancellable,
+                                         owner_checked_cb, g_object_ref (self));
+      break;
+
     case QR_RESTORE_STATE_FAILED:
       show_failed (self);
       break;
@@ -662,17 +816,40 @@ qr_result_row_new (QrRestoreItem  *item,
       break;
     }
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, qr_qube_get_name (qube),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  gtk_label_get_label (self->summary_label),
-                                  -1);
+  /* Said before mounting, and to a screen reader on the button. */
+  if (self->partial && self->image != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->partial_note_label), TRUE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->open_button),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      gtk_label_get_label (self->partial_note_label),
+                                      -1);
+    }
+
+  set_accessible_text (self);
 
   g_signal_connect_object (tracker, "changed",
                            G_CALLBACK (tracker_changed_cb), self, G_CONNECT_SWAPPED);
   update_mount_state (self);
 
   return GTK_WIDGET (self);
+}
+
+/* Offers to recover what can be read of the qube, a damaged one that
+ * failed: the window's "win.recover-damaged" does it. */
+void
+qr_result_row_set_recoverable (QrResultRow *self,
+                               gboolean     recoverable)
+{
+  const char *name;
+
+  g_return_if_fail (QR_IS_RESULT_ROW (self));
+
+  name = qr_qube_get_name (qr_restore_item_get_qube (self->item));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->recover_button), "s", name);
+  gtk_widget_set_visible (self->recover_button, recoverable);
+  if (recoverable)
+    gtk_widget_set_visible (self->failure_box, TRUE);
 }
 
 QrRestoreItem *

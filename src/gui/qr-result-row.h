@@ -18,11 +18,13 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (QrResultRow, qr_result_row, QR, RESULT_ROW, GtkListBoxRow)
 
-GtkWidget     *qr_result_row_new          (QrRestoreItem  *item,
-                                           gboolean        verify_only,
-                                           QrMountTracker *tracker);
-QrRestoreItem *qr_result_row_get_item     (QrResultRow    *self);
-GFile         *qr_result_row_get_image    (QrResultRow    *self);
-const char    *qr_result_row_get_summary  (QrResultRow    *self);
+GtkWidget     *qr_result_row_new             (QrRestoreItem  *item,
+                                              gboolean        verify_only,
+                                              QrMountTracker *tracker);
+void           qr_result_row_set_recoverable (QrResultRow    *self,
+                                              gboolean        recoverable);
+QrRestoreItem *qr_result_row_get_item        (QrResultRow    *self);
+GFile         *qr_result_row_get_image       (QrResultRow    *self);
+const char    *qr_result_row_get_summary     (QrResultRow    *self);
 
 G_END_DECLS

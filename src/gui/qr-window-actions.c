@@ -12,7 +12,8 @@
 #include "qr-window-private.h"
 
 /* The window's actions: moving between the pages, starting, stopping and
- * retrying a restore, and choosing the backup file. */
+ * retrying a restore, recovering damaged qubes, and choosing the backup
+ * file. */
 
 /* What comes after a page once it has applied. */
 static void
@@ -132,15 +133,55 @@ retry_restore_action (GtkWidget  *widget,
 
   verify_only = qr_restore_get_verify_only (self->restore);
   unfinished = _qr_window_dup_unfinished (self);
-  qr_page_choose_set_selection (self->choose_page, unfinished);
-
   _qr_window_reset_cancellable (self);
+
+  /* What a recovery did not finish (the disk filled up, say) is tried
+   * again as a recovery: a strict restore would only meet the damage. */
+  if (qr_restore_get_salvage (self->restore))
+    {
+      _qr_window_start_salvage (self, unfinished);
+      return;
+    }
+
+  qr_page_choose_set_selection (self->choose_page, unfinished);
   _qr_window_show_page (self, QR_PAGE (self->choose_page));
 
   if (verify_only)
     _qr_window_start_restore (self, TRUE);
   else
     gtk_widget_activate_action (widget, "win.go-next", NULL);
+}
+
+/* "Recover What Can Be Read" of the damaged qube named @param on the Done
+ * page, or of all of them with an empty name. */
+static void
+recover_damaged_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  QrWindow *self = QR_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+  g_autoptr(GPtrArray) recoverable = NULL;
+  g_autoptr(GPtrArray) qubes = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (_qr_window_is_running (self) || self->applying ||
+      _qr_window_visible_page (self) != QR_PAGE (self->done_page))
+    return;
+
+  recoverable = qr_page_done_dup_recoverable (self->done_page);
+  for (guint i = 0; i < recoverable->len; i++)
+    {
+      QrQube *qube = g_ptr_array_index (recoverable, i);
+
+      if (name[0] == '\0' || g_str_equal (qr_qube_get_name (qube), name))
+        g_ptr_array_add (qubes, g_object_ref (qube));
+    }
+
+  if (qubes->len == 0)
+    return;
+
+  _qr_window_reset_cancellable (self);
+  _qr_window_start_salvage (self, qubes);
 }
 
 static void
@@ -225,6 +266,8 @@ _qr_window_class_actions_init (GtkWidgetClass *widget_class)
                                    cancel_restore_action);
   gtk_widget_class_install_action (widget_class, "win.retry-restore", NULL,
                                    retry_restore_action);
+  gtk_widget_class_install_action (widget_class, "win.recover-damaged", "s",
+                                   recover_damaged_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
                                        "win.go-back", NULL);

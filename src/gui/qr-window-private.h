@@ -64,6 +64,8 @@ void       _qr_window_add_toast          (QrWindow       *self,
                                           const char     *title);
 void       _qr_window_start_restore      (QrWindow       *self,
                                           gboolean        verify_only);
+void       _qr_window_start_salvage      (QrWindow       *self,
+                                          GPtrArray      *qubes);
 GPtrArray *_qr_window_dup_unfinished     (QrWindow       *self);
 gboolean   _qr_window_can_retry          (QrWindow       *self);
 void       _qr_window_confirm_cancel     (QrWindow       *self,

@@ -14,9 +14,11 @@
 
 /* Running a restore or a check: the window runs it rather than the
  * Restore page, because it outlives the page; stopping it, trying again
- * what it did not finish, and what the Done page is given. */
+ * what it did not finish, recovering what can be read of damaged qubes,
+ * and what the Done page is given. */
 
-/* The qubes of the last restore that are not restored yet. */
+/* The qubes of the last restore that are not restored yet. One partly
+ * recovered is as restored as it can be. */
 GPtrArray *
 _qr_window_dup_unfinished (QrWindow *self)
 {
@@ -31,7 +33,9 @@ _qr_window_dup_unfinished (QrWindow *self)
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
 
-      if (qr_restore_item_get_state (item) != QR_RESTORE_STATE_DONE)
+      QrRestoreState state = qr_restore_item_get_state (item);
+
+      if (state != QR_RESTORE_STATE_DONE && state != QR_RESTORE_STATE_PARTIAL)
         g_ptr_array_add (qubes, g_object_ref (qr_restore_item_get_qube (item)));
     }
 
@@ -105,6 +109,27 @@ save_last_destination (QrWindow *self)
     g_settings_set_string (self->settings, "last-destination", path);
 }
 
+/* After recovering some damaged qubes, the qubes the Done page listed as
+ * failed that were not among them are still failed, and still listed
+ * with what to do. */
+static void
+append_still_failed (QrWindow   *self,
+                     GListStore *results,
+                     GHashTable *listed)
+{
+  GListModel *shown = qr_page_done_get_results (self->done_page);
+
+  for (guint i = 0; shown != NULL && i < g_list_model_get_n_items (shown); i++)
+    {
+      g_autoptr(QrRestoreItem) item = g_list_model_get_item (shown, i);
+      QrRestoreState state = qr_restore_item_get_state (item);
+
+      if (state != QR_RESTORE_STATE_DONE && state != QR_RESTORE_STATE_PARTIAL &&
+          !g_hash_table_contains (listed, qr_restore_item_get_qube (item)))
+        g_list_store_append (results, item);
+    }
+}
+
 /* What the Done page lists: the qubes restored into the same folder by
  * earlier runs, then those of @restore. */
 static GListModel *
@@ -114,13 +139,13 @@ dup_results (QrWindow  *self,
   GListModel *finished = qr_page_choose_get_finished (self->choose_page);
   GListModel *items = qr_restore_get_items (restore);
   GListStore *results = g_list_store_new (QR_TYPE_RESTORE_ITEM);
-  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) listed = g_hash_table_new (NULL, NULL);
 
   for (guint i = 0; i < g_list_model_get_n_items (items); i++)
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (items, i);
 
-      g_hash_table_add (current, qr_restore_item_get_qube (item));
+      g_hash_table_add (listed, qr_restore_item_get_qube (item));
     }
 
   for (guint i = 0; !qr_restore_get_verify_only (restore) &&
@@ -128,7 +153,7 @@ dup_results (QrWindow  *self,
     {
       g_autoptr(QrRestoreItem) item = g_list_model_get_item (finished, i);
 
-      if (!g_hash_table_contains (current, qr_restore_item_get_qube (item)))
+      if (g_hash_table_add (listed, qr_restore_item_get_qube (item)))
         g_list_store_append (results, item);
     }
 
@@ -138,6 +163,9 @@ dup_results (QrWindow  *self,
 
       g_list_store_append (results, item);
     }
+
+  if (qr_restore_get_salvage (restore))
+    append_still_failed (self, results, listed);
 
   return G_LIST_MODEL (results);
 }
@@ -184,6 +212,27 @@ restore_cb (GObject      *object,
   _qr_window_show_page (self, QR_PAGE (self->done_page));
 }
 
+static void
+run_restore (QrWindow  *self,
+             QrRestore *restore)
+{
+  gboolean verify_only = qr_restore_get_verify_only (restore);
+
+  g_set_object (&self->restore, restore);
+  self->restore_cancellable = g_cancellable_new ();
+
+  qr_page_restore_set_restore (self->restore_page, restore);
+  _qr_window_show_page (self, QR_PAGE (self->restore_page));
+
+  self->inhibit_cookie =
+    gtk_application_inhibit (gtk_window_get_application (GTK_WINDOW (self)),
+                             GTK_WINDOW (self),
+                             GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_LOGOUT,
+                             verify_only ? _("Checking a backup") : _("Restoring a backup"));
+
+  qr_restore_run_async (restore, self->restore_cancellable, restore_cb, g_object_ref (self));
+}
+
 void
 _qr_window_start_restore (QrWindow *self,
                           gboolean  verify_only)
@@ -203,19 +252,26 @@ _qr_window_start_restore (QrWindow *self,
   for (guint i = 0; i < selection->len; i++)
     qr_restore_select (restore, g_ptr_array_index (selection, i));
 
-  g_set_object (&self->restore, restore);
-  self->restore_cancellable = g_cancellable_new ();
+  run_restore (self, restore);
+}
 
-  qr_page_restore_set_restore (self->restore_page, restore);
-  _qr_window_show_page (self, QR_PAGE (self->restore_page));
+/* Restores what can be read of the damaged @qubes, into the folder the
+ * Choose page holds: the one the last restore went into, or, after a
+ * check, the one it would have. Qubes already there are not touched. */
+void
+_qr_window_start_salvage (QrWindow  *self,
+                          GPtrArray *qubes)
+{
+  QrBackup *backup = qr_page_choose_get_backup (self->choose_page);
+  GFile *destination = qr_page_choose_get_destination (self->choose_page);
+  g_autoptr(QrRestore) restore = qr_restore_new (backup, destination);
 
-  self->inhibit_cookie =
-    gtk_application_inhibit (gtk_window_get_application (GTK_WINDOW (self)),
-                             GTK_WINDOW (self),
-                             GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_LOGOUT,
-                             verify_only ? _("Checking a backup") : _("Restoring a backup"));
+  save_last_destination (self);
+  qr_restore_set_salvage (restore, TRUE);
+  for (guint i = 0; i < qubes->len; i++)
+    qr_restore_select (restore, g_ptr_array_index (qubes, i));
 
-  qr_restore_run_async (restore, self->restore_cancellable, restore_cb, g_object_ref (self));
+  run_restore (self, restore);
 }
 
 static void

@@ -45,6 +45,8 @@ _qr_window_update_actions (QrWindow *self)
   gtk_widget_action_set_enabled (widget, "win.cancel-restore", running);
   gtk_widget_action_set_enabled (widget, "win.retry-restore",
                                  !running && !self->applying && _qr_window_can_retry (self));
+  gtk_widget_action_set_enabled (widget, "win.recover-damaged",
+                                 page == QR_PAGE (self->done_page) && !running && !self->applying);
 }
 
 /* One place for everything in the header bar that depends on the page. */

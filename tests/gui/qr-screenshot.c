@@ -444,6 +444,20 @@ shoot_small_disk (QrWindow *window,
   qr_test_remove_tree (leftover);
 }
 
+/* "Recover What Can Be Read" of every damaged qube on the Done page, and
+ * what the page says of them afterwards. */
+static void
+shoot_recovered (QrWindow   *window,
+                 Backups    *backups,
+                 const char *state,
+                 Variant    *variant)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.recover-damaged", "s", "");
+  g_assert_cmpstr (qr_window_get_visible_page_name (window), ==, "restore");
+  qr_test_wait_for_page (window, "done");
+  shoot (window, backups, state, variant);
+}
+
 static void
 shoot_variant (Backups *backups,
                Variant *variant)
@@ -482,9 +496,11 @@ shoot_variant (Backups *backups,
 
   restore_into (window, backups->partial, "win.go-next");
   shoot (window, backups, "done-partly-damaged", variant);
+  shoot_recovered (window, backups, "done-partly-recovered", variant);
 
   restore_into (window, backups->damaged, "win.go-next");
   shoot (window, backups, "done-damaged", variant);
+  shoot_recovered (window, backups, "done-recovered", variant);
 
   qr_test_open_and_unlock (window, backups->truncated);
   shoot (window, backups, "choose-truncated", variant);

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qr-application.h"
@@ -153,6 +154,46 @@ qr_test_copy_truncated (const char *source,
     }
 
   g_error ("No member %s in %s", member_prefix, source);
+}
+
+/* Copies the backup at @source to @path with one bit flipped in the middle
+ * of each member named in @members (like "vm12/private.img.005.enc"): the
+ * damage of an ageing disk, in parts of the backup that are otherwise the
+ * same as @source's. */
+void
+qr_test_copy_damaged (const char         *source,
+                      const char         *path,
+                      const char * const *members)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_damaged = 0;
+  gsize length;
+
+  g_file_get_contents (source, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  /* Every tar member starts at a 512-byte block with its name, and its
+   * size in octal at byte 124; its data follows the header. */
+  for (gsize offset = 0; offset + 512 <= length; offset += 512)
+    {
+      g_autofree char *name = g_strndup (contents + offset, 100);
+      g_autofree char *size_text = NULL;
+      guint64 size;
+
+      if (!g_strv_contains (members, name))
+        continue;
+
+      size_text = g_strndup (contents + offset + 124, 12);
+      size = g_ascii_strtoull (size_text, NULL, 8);
+      g_assert_cmpuint (offset + 512 + size, <=, length);
+      contents[offset + 512 + size / 2] ^= 0x40;
+      n_damaged++;
+    }
+
+  g_assert_cmpuint (n_damaged, ==, g_strv_length ((char **) members));
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
 }
 
 /* Copies @source to @path with a header container that asks for 2^20 ROMix runs of
@@ -534,6 +575,92 @@ sha256_file (const char *path)
   g_assert_no_error (error);
 
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+static int
+compare_names (const void *a,
+               const void *b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+/* The names of the folders and files directly in @path, sorted. */
+GStrv
+qr_test_list_folder (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *name;
+  GStrv names;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_strv_builder_add (builder, name);
+
+  names = g_strv_builder_end (builder);
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  return names;
+}
+
+typedef struct
+{
+  char   *path;
+  guint64 inode;
+  gint64  mtime;
+  glong   mtime_nsec;
+} Kept;
+
+static void
+kept_free (Kept *kept)
+{
+  g_free (kept->path);
+  g_free (kept);
+}
+
+/* Where each file of the qubes in @folders is, as it is now, to tell
+ * later whether anything rewrote it. */
+GPtrArray *
+qr_test_remember_files (const char *destination,
+                        GStrv       folders)
+{
+  GPtrArray *kept = g_ptr_array_new_with_free_func ((GDestroyNotify) kept_free);
+
+  for (guint i = 0; folders[i] != NULL; i++)
+    {
+      g_autofree char *folder = g_build_filename (destination, folders[i], NULL);
+      g_auto(GStrv) names = qr_test_list_folder (folder);
+
+      for (guint j = 0; names[j] != NULL; j++)
+        {
+          Kept *file = g_new0 (Kept, 1);
+          GStatBuf st;
+
+          file->path = g_build_filename (folder, names[j], NULL);
+          g_assert_cmpint (g_lstat (file->path, &st), ==, 0);
+          file->inode = st.st_ino;
+          file->mtime = st.st_mtime;
+          file->mtime_nsec = st.st_mtim.tv_nsec;
+          g_ptr_array_add (kept, file);
+        }
+    }
+
+  g_assert_cmpuint (kept->len, >, 0);
+  return kept;
+}
+
+/* Nothing that qr_test_remember_files() saw was written again. */
+void
+qr_test_assert_untouched (GPtrArray *kept)
+{
+  for (guint i = 0; i < kept->len; i++)
+    {
+      Kept *file = g_ptr_array_index (kept, i);
+      GStatBuf st;
+
+      g_assert_cmpint (g_lstat (file->path, &st), ==, 0);
+      g_assert_cmpuint (st.st_ino, ==, file->inode);
+      g_assert_cmpint (st.st_mtime, ==, file->mtime);
+      g_assert_cmpint (st.st_mtim.tv_nsec, ==, file->mtime_nsec);
+    }
 }
 
 /* What a restore of @backup must produce: relative path -> sha256, from

@@ -41,6 +41,9 @@ char           *qr_test_make_backup       (const char       *dir,
 void            qr_test_copy_truncated    (const char       *source,
                                            const char       *path,
                                            const char       *member_prefix);
+void            qr_test_copy_damaged      (const char       *source,
+                                           const char       *path,
+                                           const char * const *members);
 void            qr_test_copy_with_slow_header (const char   *source,
                                                const char   *path);
 GtkApplication *qr_test_get_application   (void);
@@ -73,6 +76,10 @@ QrQubeRow      *qr_test_find_qube_row     (QrWindow         *window,
                                            const char       *name);
 QrResultRow    *qr_test_find_result_row   (QrWindow         *window,
                                            const char       *name);
+GStrv           qr_test_list_folder       (const char       *path);
+GPtrArray      *qr_test_remember_files    (const char       *destination,
+                                           GStrv             folders);
+void            qr_test_assert_untouched  (GPtrArray        *kept);
 GHashTable     *qr_test_load_sums         (const char       *backup);
 guint           qr_test_check_qube_files  (GHashTable       *sums,
                                            const char       *destination,

@@ -52,30 +52,6 @@ space_warning_shown (gpointer data)
   return qr_page_choose_get_space_warning (data);
 }
 
-static int
-compare_names (const void *a,
-               const void *b)
-{
-  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
-}
-
-/* The names of the folders and files directly in @path, sorted. */
-static GStrv
-list_folder (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char *name;
-  GStrv names;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    g_strv_builder_add (builder, name);
-
-  names = g_strv_builder_end (builder);
-  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
-  return names;
-}
-
 typedef struct
 {
   QrPageRestore *page;
@@ -93,64 +69,6 @@ visible_page_cb (GtkStack   *stack,
     watch->disk_full_before_done = qr_page_restore_get_disk_full (watch->page);
 }
 
-typedef struct
-{
-  char   *path;
-  guint64 inode;
-  gint64  mtime;
-} Kept;
-
-static void
-kept_free (Kept *kept)
-{
-  g_free (kept->path);
-  g_free (kept);
-}
-
-/* Where each file of the qubes in @folders is, as it is now, to tell
- * later whether anything rewrote it. */
-static GPtrArray *
-remember_files (const char *destination,
-                GStrv       folders)
-{
-  GPtrArray *kept = g_ptr_array_new_with_free_func ((GDestroyNotify) kept_free);
-
-  for (guint i = 0; folders[i] != NULL; i++)
-    {
-      g_autofree char *folder = g_build_filename (destination, folders[i], NULL);
-      g_auto(GStrv) names = list_folder (folder);
-
-      for (guint j = 0; names[j] != NULL; j++)
-        {
-          Kept *file = g_new0 (Kept, 1);
-          GStatBuf st;
-
-          file->path = g_build_filename (folder, names[j], NULL);
-          g_assert_cmpint (g_lstat (file->path, &st), ==, 0);
-          file->inode = st.st_ino;
-          file->mtime = st.st_mtime;
-          g_ptr_array_add (kept, file);
-        }
-    }
-
-  g_assert_cmpuint (kept->len, >, 0);
-  return kept;
-}
-
-static void
-assert_untouched (GPtrArray *kept)
-{
-  for (guint i = 0; i < kept->len; i++)
-    {
-      Kept *file = g_ptr_array_index (kept, i);
-      GStatBuf st;
-
-      g_assert_cmpint (g_lstat (file->path, &st), ==, 0);
-      g_assert_cmpuint (st.st_ino, ==, file->inode);
-      g_assert_cmpint (st.st_mtime, ==, file->mtime);
-    }
-}
-
 /* "Try Again" on the Done page: what was missing is restored into the
  * same folder, what was there stays as it was, no second folder is made,
  * and the result lists every qube with where it is. */
@@ -160,9 +78,9 @@ try_again_and_check (Fixture    *fixture,
                      GStrv       restored,
                      GHashTable *sums)
 {
-  g_autoptr(GPtrArray) kept = remember_files (destination, restored);
+  g_autoptr(GPtrArray) kept = qr_test_remember_files (destination, restored);
   g_autofree char *parent = g_path_get_dirname (destination);
-  g_auto(GStrv) parent_before = list_folder (parent);
+  g_auto(GStrv) parent_before = qr_test_list_folder (parent);
   g_auto(GStrv) parent_after = NULL;
   g_auto(GStrv) now = NULL;
   QrPageDone *done = find_page (fixture, QR_TYPE_PAGE_DONE);
@@ -185,14 +103,14 @@ try_again_and_check (Fixture    *fixture,
 
     g_assert_cmpstr (now_destination, ==, destination);
   }
-  parent_after = list_folder (parent);
+  parent_after = qr_test_list_folder (parent);
   g_assert_true (g_strv_equal ((const char * const *) parent_before,
                                (const char * const *) parent_after));
 
   /* What was kept was not written again; everything is there now. */
-  assert_untouched (kept);
+  qr_test_assert_untouched (kept);
   g_assert_cmpuint (qr_test_count_unverified_files (destination, "", sums), ==, 0);
-  now = list_folder (destination);
+  now = qr_test_list_folder (destination);
   g_assert_cmpuint (g_strv_length (now), >, g_strv_length (restored));
   for (guint i = 0; now[i] != NULL; i++)
     {
@@ -273,7 +191,7 @@ test_disk_full (Fixture       *fixture,
   /* Whatever is on the disk is complete and verified; every qube that is
    * not there failed, none is left as if it would still come. */
   g_assert_cmpuint (qr_test_count_unverified_files (destination, "", sums), ==, 0);
-  restored = list_folder (destination);
+  restored = qr_test_list_folder (destination);
   {
     GListModel *items = qr_restore_get_items (qr_page_restore_get_restore (watch.page));
     guint n_done = 0;
@@ -387,7 +305,7 @@ test_stop_then_try_again (Fixture       *fixture,
   g_assert_nonnull (toast);
 
   /* The kept qubes cannot be chosen again there; the others still are. */
-  restored = list_folder (destination);
+  restored = qr_test_list_folder (destination);
   g_assert_cmpuint (g_strv_length (restored), >, 0);
   for (guint i = 0; restored[i] != NULL; i++)
     {
@@ -401,15 +319,15 @@ test_stop_then_try_again (Fixture       *fixture,
 
   /* The toast's Try Again: the rest, into the same folder. */
   {
-    g_autoptr(GPtrArray) kept = remember_files (destination, restored);
+    g_autoptr(GPtrArray) kept = qr_test_remember_files (destination, restored);
     g_auto(GStrv) now = NULL;
 
     gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.retry-restore", NULL);
     qr_test_wait_for_page (fixture->window, "done");
     g_assert_true (qr_page_done_get_succeeded (find_page (fixture, QR_TYPE_PAGE_DONE)));
-    assert_untouched (kept);
+    qr_test_assert_untouched (kept);
     g_assert_cmpuint (qr_test_count_unverified_files (destination, "", sums), ==, 0);
-    now = list_folder (destination);
+    now = qr_test_list_folder (destination);
     g_assert_cmpuint (g_strv_length (now), ==, 4);
   }
 }
@@ -438,7 +356,7 @@ test_try_again_after_damage (Fixture       *fixture,
   qr_test_wait_for_page (fixture->window, "done");
   g_assert_cmpstr (qr_page_done_get_summary_title (done), ==, "Some Qubes Could Not Be Restored");
   g_assert_nonnull (strstr (qr_page_done_get_summary (done), destination));
-  restored = list_folder (destination);
+  restored = qr_test_list_folder (destination);
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.retry-restore", NULL);
   qr_test_wait_for_page (fixture->window, "done");
@@ -459,11 +377,11 @@ test_try_again_after_damage (Fixture       *fixture,
 
   /* ...and nothing new was made beside or in the folder. */
   {
-    g_auto(GStrv) now = list_folder (destination);
+    g_auto(GStrv) now = qr_test_list_folder (destination);
 
     g_assert_true (g_strv_equal ((const char * const *) now, (const char * const *) restored));
   }
-  parent = list_folder (fixture->dir);
+  parent = qr_test_list_folder (fixture->dir);
   g_assert_cmpuint (g_strv_length (parent), ==, 3);
 }
 

@@ -28,6 +28,7 @@
 #include "qr-error.h"
 #include "qr-image.h"
 #include "qr-image-copy.h"
+#include "qr-mount-files.h"
 #include "qr-restore.h"
 #include "qr-restore-report.h"
 
@@ -1021,6 +1022,54 @@ test_lost_superblock (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "describes it was lost"));
 }
 
+/* An image whose first mebibyte holds nothing: a qube that never ran,
+ * unless a salvage listed its start as lost, and then it says so rather
+ * than call the image empty. */
+static void
+test_lost_start (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *path = fixture_make_private (fixture->dir);
+  g_autofree char *list = g_build_filename (fixture->dir, ".qubes-rescue-lost.json", NULL);
+  g_autofree char *files_path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The salvage left holes where it lost data. */
+  FIXTURE_RUN ("fallocate", "--punch-hole", "--offset", "0", "--length", "1048576", path);
+
+  g_assert_null (qr_mount_files_open_image (path, &files_path, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM);
+  g_assert_nonnull (strstr (error->message, "is empty"));
+  g_clear_error (&error);
+
+  /* Lost further on only: the start was never there. */
+  g_file_set_contents (list, "{\"schema\": 1, \"files\": {\"private.img\": {\"size\": "
+                       "33554432, \"lost\": [[4194304, 65536]]}}}", -1, &error);
+  g_assert_no_error (error);
+  g_assert_null (qr_mount_files_open_image (path, &files_path, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_NO_FILESYSTEM);
+  g_clear_error (&error);
+
+  /* Its start listed as lost, in any order. */
+  g_file_set_contents (list, "{\"schema\": 1, \"files\": {\"private.img\": {\"size\": "
+                       "33554432, \"lost\": [[4194304, 65536], [0, 1048576]]}}}", -1, &error);
+  g_assert_no_error (error);
+  g_assert_null (qr_mount_files_open_image (path, &files_path, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, "The start of the disk image “private.img” was lost"));
+  g_assert_null (strstr (error->message, "empty"));
+  g_clear_error (&error);
+
+  /* A list that cannot be read is said to be so, as opening the image
+   * says it. */
+  g_file_set_contents (list, "not json at all", -1, &error);
+  g_assert_no_error (error);
+  g_assert_null (qr_mount_files_open_image (path, &files_path, &error));
+  g_assert_error (error, QR_ERROR, QR_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, "list of lost parts"));
+  g_assert_null (files_path);
+}
+
 static const char *const bad_lists[] = {
   "{\"schema\": 1, \"files\": {\"private.img\": {\"lost\": [[-1]]}}}",
   "{\"schema\": 1, \"files\": []}",
@@ -1147,6 +1196,7 @@ main (int   argc,
   ADD ("/qr/image-damaged/lost-bytes", test_lost_bytes);
   ADD ("/qr/image-damaged/lost-superblock", test_lost_superblock);
   ADD ("/qr/image-damaged/list-beside", test_list_beside);
+  ADD ("/qr/image-damaged/lost-start", test_lost_start);
 
   make_salvage ();
   g_test_add_func ("/qr/image-damaged/salvaged/verdicts", test_salvaged_verdicts);
