@@ -18,6 +18,7 @@
 
 #include "qr-error.h"
 #include "qr-extract-private.h"
+#include "qr-pwrite.h"
 
 /* Zero runs this large (and aligned) are left as holes, so restored images
  * take only the space their data needs. */
@@ -28,29 +29,6 @@ _qr_extract_is_zero (const guint8 *data,
                      gsize         len)
 {
   return len == 0 || (data[0] == 0 && memcmp (data, data + 1, len - 1) == 0);
-}
-
-static gboolean
-pwrite_all (int           fd,
-            const guint8 *data,
-            gsize         len,
-            guint64       offset)
-{
-  while (len > 0)
-    {
-      ssize_t n = pwrite (fd, data, len, offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return FALSE;
-
-      data += n;
-      len -= n;
-      offset += n;
-    }
-
-  return TRUE;
 }
 
 /* Writes one block of a file, leaving aligned runs of zeros as holes. */
@@ -84,7 +62,7 @@ _qr_extract_write_block_sparse (int           fd,
           end += next;
         }
 
-      if (!pwrite_all (fd, data + pos, end - pos, offset + pos))
+      if (!qr_pwrite_all (fd, data + pos, end - pos, offset + pos))
         return FALSE;
 
       *written += end - pos;

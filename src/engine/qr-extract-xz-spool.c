@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "qr-extract-xz-private.h"
+#include "qr-pwrite.h"
 
 struct _QrXzSpool
 {
@@ -129,20 +130,10 @@ _qr_extract_xz_spool_write (QrXzSpool     *spool,
       return FALSE;
     }
 
-  while (len > 0)
-    {
-      ssize_t n = pwrite (spool->fd, data, len, spool->end - spool->start);
+  if (!qr_pwrite_all (spool->fd, data, len, spool->end - spool->start))
+    return _qr_extract_set_io_error (error, errno, spool->series_path);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return _qr_extract_set_io_error (error, errno, spool->series_path);
-
-      data += n;
-      len -= n;
-      spool->end += n;
-    }
-
+  spool->end += len;
   return TRUE;
 }
 

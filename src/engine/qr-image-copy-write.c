@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qr-image-copy-private.h"
+#include "qr-pwrite.h"
 
 /* Writing what the walk finds into the destination, by file descriptor
  * and never replacing anything: a file or link under a temporary name
@@ -80,29 +81,6 @@ get_times (GFileInfo       *info,
 
 /* Regular files */
 
-static gboolean
-write_all (int           fd,
-           const guchar *buffer,
-           gsize         count,
-           guint64       offset)
-{
-  while (count > 0)
-    {
-      gssize n = pwrite (fd, buffer, count, offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-
-      buffer += n;
-      count -= n;
-      offset += n;
-    }
-
-  return TRUE;
-}
-
 /* Copies @count bytes of @map at @offset, which lie at @physical in the
  * image file, into @fd: those that were recovered; what was lost of a
  * partly recovered image stays a hole. FALSE with a note, or with
@@ -132,7 +110,7 @@ copy_piece (QrImageCopyWalk *walk,
           return FALSE;
         }
 
-      if (!lost && !write_all (fd, walk->buffer, n, offset))
+      if (!lost && !qr_pwrite_all (fd, walk->buffer, n, offset))
         {
           _qr_image_copy_walk_destination_error (walk, path, errno);
           return FALSE;
