@@ -103,6 +103,15 @@ decode_index (QrXzSpool    *spool,
   return FALSE;
 }
 
+/* An index that was decoded but cannot be believed. Returns FALSE. */
+static gboolean
+drop_index (lzma_index **index)
+{
+  lzma_index_end (*index, NULL);
+  *index = NULL;
+  return FALSE;
+}
+
 /* Reads the xz stream that ends at @end, from its footer back to its
  * header: its index and where it begins. */
 static gboolean
@@ -143,7 +152,7 @@ read_stream_back (QrXzSpool    *spool,
   blocks = lzma_index_total_size (*index);
   if (lzma_index_stream_flags (*index, &footer) != LZMA_OK
       || blocks > index_start - anchor_c - LZMA_STREAM_HEADER_SIZE)
-    return FALSE;
+    return drop_index (index);
 
   /* A header in verified data must say what the footer says; one in a
    * gap or before it (checked by the decoder then) need not be read. */
@@ -152,7 +161,7 @@ read_stream_back (QrXzSpool    *spool,
       && (!_qr_extract_xz_spool_read (spool, *start, LZMA_STREAM_HEADER_SIZE, bytes, error)
           || lzma_stream_header_decode (&header, bytes) != LZMA_OK
           || lzma_stream_flags_compare (&header, &footer) != LZMA_OK))
-    return FALSE;
+    return drop_index (index);
 
   return TRUE;
 }
