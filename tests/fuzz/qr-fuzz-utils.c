@@ -54,21 +54,13 @@ fatal_writer (GLogLevelFlags   log_level,
 }
 
 /* A reader that gave up on a pipe makes the writer see EPIPE rather than
- * die of SIGPIPE.
- *
- * GLib's thread pool, which runs the engine's tasks, keeps every thread it
- * started: a thread that ends frees its per-thread state (libcrypto's
- * error queue, GLib's slice magazines) in destructors that run after the
- * leak checker stopped seeing that thread's memory, so the checker, which
- * runs while other threads go on, would call that state leaked. */
+ * die of SIGPIPE. */
 void
 qr_fuzz_init (void)
 {
   g_log_set_writer_func (fatal_writer, NULL, NULL);
   g_setenv ("GIO_USE_VFS", "local", TRUE);
   signal (SIGPIPE, SIG_IGN);
-  g_thread_pool_set_max_unused_threads (-1);
-  g_thread_pool_set_max_idle_time (0);
 }
 
 static GFile *
