@@ -235,6 +235,27 @@ qr_test_copy_with_slow_header (const char *source,
   g_error ("No backup-header.hmac in %s", source);
 }
 
+/* The first label under @root whose text contains @text, or NULL. */
+GtkLabel *
+qr_test_find_label_containing (GtkWidget  *root,
+                               const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return GTK_LABEL (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = qr_test_find_label_containing (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 /* One application for the whole test program, registered without a bus
  * name so that tests never meet a running instance. */
 GtkApplication *

@@ -44,6 +44,8 @@ void            qr_test_copy_truncated    (const char       *source,
 void            qr_test_copy_damaged      (const char       *source,
                                            const char       *path,
                                            const char * const *members);
+GtkLabel       *qr_test_find_label_containing (GtkWidget  *root,
+                                               const char *text);
 void            qr_test_copy_with_slow_header (const char   *source,
                                                const char   *path);
 GtkApplication *qr_test_get_application   (void);

@@ -99,26 +99,6 @@ find_label (GtkWidget  *root,
   return NULL;
 }
 
-static GtkLabel *
-find_label_containing (GtkWidget  *root,
-                       const char *text)
-{
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return GTK_LABEL (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found = find_label_containing (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Where @heading's top is, in the visible part of the help. */
 static double
 heading_offset (QrHelpWindow *help,
@@ -333,7 +313,7 @@ test_copy (Fixture       *fixture,
   help = wait_for_help_window ();
 
   /* The commands that check the passphrase, copied whole by their button. */
-  label = GTK_WIDGET (find_label_containing (GTK_WIDGET (help),
+  label = GTK_WIDGET (qr_test_find_label_containing (GTK_WIDGET (help),
                                              "backup-header.hmac header.checked"));
   g_assert_nonnull (label);
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));

@@ -248,26 +248,6 @@ some_qube_done (gpointer data)
   return FALSE;
 }
 
-static GtkLabel *
-find_label_containing (GtkWidget  *root,
-                       const char *text)
-{
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return GTK_LABEL (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found = find_label_containing (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Stopped after a qube was finished: the qube is kept, the page says
  * where, and trying again restores the others into the same folder. */
 static void
@@ -301,7 +281,7 @@ test_stop_then_try_again (Fixture       *fixture,
   /* The toast says that the finished qubes are kept, and where. */
   folder = g_path_get_basename (destination);
   toast_text = g_strdup_printf ("kept in “%s”", folder);
-  toast = find_label_containing (GTK_WIDGET (fixture->window), toast_text);
+  toast = qr_test_find_label_containing (GTK_WIDGET (fixture->window), toast_text);
   g_assert_nonnull (toast);
 
   /* The kept qubes cannot be chosen again there; the others still are. */
